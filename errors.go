@@ -1,0 +1,72 @@
+package sleuth
+
+import (
+	"errors"
+	"fmt"
+)
+
+// Error is an error with a stable, machine-readable code such as
+// "sleuth.image.too_large". Codes never change once published; messages may.
+// Every error that reaches a user (CLI or HTTP) is, or wraps, an *Error.
+type Error struct {
+	Code    string // stable code, dotted, lower case
+	Message string // human readable, may change between versions
+	Err     error  // underlying cause, if any
+}
+
+func (e *Error) Error() string {
+	if e.Err != nil {
+		return e.Message + ": " + e.Err.Error()
+	}
+	return e.Message
+}
+
+func (e *Error) Unwrap() error { return e.Err }
+
+// Is reports whether target is an *Error with the same code, so that
+// errors.Is(err, sleuth.ErrImageTooLarge) works on any error built with Errorf.
+func (e *Error) Is(target error) bool {
+	t, ok := target.(*Error)
+	return ok && t.Code == e.Code
+}
+
+// Errorf returns an *Error with the given code and a formatted message. A %w
+// verb in format wraps its argument as the cause.
+func Errorf(code, format string, args ...any) *Error {
+	err := fmt.Errorf(format, args...)
+	return &Error{Code: code, Message: err.Error(), Err: errors.Unwrap(err)}
+}
+
+// ErrorCode returns the stable code of err: the code of the first *Error in its
+// chain, or CodeInternal when there is none.
+func ErrorCode(err error) string {
+	var e *Error
+	if errors.As(err, &e) {
+		return e.Code
+	}
+	return CodeInternal
+}
+
+// Stable error codes. Each maps to exactly one HTTP status (see docs/API.md).
+const (
+	CodeInternal = "sleuth.internal" // 500: a bug or an unexpected failure
+
+	// Input files and images.
+	CodeFileUnreadable   = "sleuth.file.unreadable"     // 400: the file cannot be opened or read
+	CodeFileTooLarge     = "sleuth.file.too_large"      // 413: the file is over the byte limit
+	CodeUnsupportedType  = "sleuth.image.unsupported"   // 415: not a supported image format
+	CodeImageCorrupt     = "sleuth.image.corrupt"       // 422: a supported format, but truncated or malformed
+	CodeImageTooLarge    = "sleuth.image.too_large"     // 413: declared dimensions over the pixel limit
+	CodeImageEmpty       = "sleuth.image.empty"         // 422: zero width or height
+	CodeDecodeTimeout    = "sleuth.image.timeout"       // 422: decoding took longer than the time limit
+	CodeInvalidFingerprt = "sleuth.fingerprint.invalid" // 400: a hash string that does not parse
+)
+
+// Sentinel errors for errors.Is; they compare by code only.
+var (
+	ErrFileTooLarge    = &Error{Code: CodeFileTooLarge, Message: "file too large"}
+	ErrUnsupportedType = &Error{Code: CodeUnsupportedType, Message: "unsupported file type"}
+	ErrImageCorrupt    = &Error{Code: CodeImageCorrupt, Message: "corrupt image"}
+	ErrImageTooLarge   = &Error{Code: CodeImageTooLarge, Message: "image too large"}
+	ErrImageEmpty      = &Error{Code: CodeImageEmpty, Message: "empty image"}
+)

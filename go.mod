@@ -1,0 +1,3 @@
+module github.com/sleuthhq/sleuth
+
+go 1.26

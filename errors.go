@@ -14,12 +14,9 @@ type Error struct {
 	Err     error  // underlying cause, if any
 }
 
-func (e *Error) Error() string {
-	if e.Err != nil {
-		return e.Message + ": " + e.Err.Error()
-	}
-	return e.Message
-}
+// Error returns the message, which already describes the cause when the
+// error was made by Errorf with %w.
+func (e *Error) Error() string { return e.Message }
 
 func (e *Error) Unwrap() error { return e.Err }
 
@@ -52,14 +49,14 @@ const (
 	CodeInternal = "sleuth.internal" // 500: a bug or an unexpected failure
 
 	// Input files and images.
-	CodeFileUnreadable   = "sleuth.file.unreadable"     // 400: the file cannot be opened or read
-	CodeFileTooLarge     = "sleuth.file.too_large"      // 413: the file is over the byte limit
-	CodeUnsupportedType  = "sleuth.image.unsupported"   // 415: not a supported image format
-	CodeImageCorrupt     = "sleuth.image.corrupt"       // 422: a supported format, but truncated or malformed
-	CodeImageTooLarge    = "sleuth.image.too_large"     // 413: declared dimensions over the pixel limit
-	CodeImageEmpty       = "sleuth.image.empty"         // 422: zero width or height
-	CodeDecodeTimeout    = "sleuth.image.timeout"       // 422: decoding took longer than the time limit
-	CodeInvalidFingerprt = "sleuth.fingerprint.invalid" // 400: a hash string that does not parse
+	CodeFileUnreadable     = "sleuth.file.unreadable"     // 400: the file cannot be opened or read
+	CodeFileTooLarge       = "sleuth.file.too_large"      // 413: the file is over the byte limit
+	CodeUnsupportedType    = "sleuth.image.unsupported"   // 415: not a supported image format
+	CodeImageCorrupt       = "sleuth.image.corrupt"       // 422: a supported format, but truncated or malformed
+	CodeImageTooLarge      = "sleuth.image.too_large"     // 413: declared dimensions over the pixel limit
+	CodeImageEmpty         = "sleuth.image.empty"         // 422: zero width or height
+	CodeDecodeTimeout      = "sleuth.image.timeout"       // 422: decoding took longer than the time limit
+	CodeInvalidFingerprint = "sleuth.fingerprint.invalid" // 400: a hash string that does not parse
 )
 
 // Sentinel errors for errors.Is; they compare by code only.

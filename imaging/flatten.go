@@ -12,6 +12,11 @@ import (
 // image/draw for the rest. The boolean reports whether src had any pixel
 // that was not fully opaque.
 func Flatten(src image.Image) (*image.RGBA, bool) {
+	if s, ok := src.(*image.YCbCr); ok {
+		if m := ycbcrToRGBA(s); m != nil {
+			return m, false
+		}
+	}
 	b := src.Bounds()
 	w, h := b.Dx(), b.Dy()
 	dst := image.NewRGBA(image.Rect(0, 0, w, h))

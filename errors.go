@@ -57,13 +57,23 @@ const (
 	CodeImageEmpty         = "sleuth.image.empty"         // 422: zero width or height
 	CodeDecodeTimeout      = "sleuth.image.timeout"       // 422: decoding took longer than the time limit
 	CodeInvalidFingerprint = "sleuth.fingerprint.invalid" // 400: a hash string that does not parse
+
+	// Stored things.
+	CodeAssetNotFound      = "sleuth.asset.not_found"      // 404
+	CodeNFTNotFound        = "sleuth.nft.not_found"        // 404
+	CodeCollectionNotFound = "sleuth.collection.not_found" // 404
+	CodeStoreInvalid       = "sleuth.store.invalid"        // 422: a record missing required fields
+	CodeStoreFailed        = "sleuth.store.failed"         // 500: the database failed
 )
 
 // Sentinel errors for errors.Is; they compare by code only.
 var (
-	ErrFileTooLarge    = &Error{Code: CodeFileTooLarge, Message: "file too large"}
-	ErrUnsupportedType = &Error{Code: CodeUnsupportedType, Message: "unsupported file type"}
-	ErrImageCorrupt    = &Error{Code: CodeImageCorrupt, Message: "corrupt image"}
-	ErrImageTooLarge   = &Error{Code: CodeImageTooLarge, Message: "image too large"}
-	ErrImageEmpty      = &Error{Code: CodeImageEmpty, Message: "empty image"}
+	ErrFileTooLarge       = &Error{Code: CodeFileTooLarge, Message: "file too large"}
+	ErrUnsupportedType    = &Error{Code: CodeUnsupportedType, Message: "unsupported file type"}
+	ErrImageCorrupt       = &Error{Code: CodeImageCorrupt, Message: "corrupt image"}
+	ErrImageTooLarge      = &Error{Code: CodeImageTooLarge, Message: "image too large"}
+	ErrImageEmpty         = &Error{Code: CodeImageEmpty, Message: "empty image"}
+	ErrAssetNotFound      = &Error{Code: CodeAssetNotFound, Message: "asset not found"}
+	ErrNFTNotFound        = &Error{Code: CodeNFTNotFound, Message: "NFT not found"}
+	ErrCollectionNotFound = &Error{Code: CodeCollectionNotFound, Message: "collection not found"}
 )

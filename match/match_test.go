@@ -1,0 +1,135 @@
+package match
+
+import (
+	"testing"
+	"time"
+
+	"github.com/sleuthhq/sleuth"
+	"github.com/sleuthhq/sleuth/fingerprint"
+)
+
+func digest(b byte) fingerprint.Digest {
+	var d fingerprint.Digest
+	for i := range d {
+		d[i] = b
+	}
+	return d
+}
+
+func pdqWithBits(n int) fingerprint.PDQ {
+	var h fingerprint.PDQ
+	for i := 0; i < n; i++ {
+		h[i/8] |= 1 << (i % 8)
+	}
+	return h
+}
+
+func TestJudge(t *testing.T) {
+	query := Query{
+		Exact: fingerprint.Exact{Nid: "bafkq", SHA256: digest(1), BLAKE3: digest(2), MIME: "image/png"},
+		Pixels: &fingerprint.Pixels{
+			PDQ: pdqWithBits(0), PDQQuality: 100, PHash: 0x0f0f0f0f0f0f0f0f, PixelSHA256: digest(3),
+		},
+	}
+	lowQ := query
+	lowPixels := *query.Pixels
+	lowPixels.PDQQuality = 10
+	lowQ.Pixels = &lowPixels
+	notImage := Query{Exact: query.Exact}
+
+	asset := func(mut func(a *sleuth.Asset)) *sleuth.Asset {
+		a := &sleuth.Asset{
+			ID: 7, Nid: "bafkother", SHA256: digest(9).String(), BLAKE3: digest(8).String(), PixelSHA256: digest(7).String(),
+			Perceptual: []sleuth.Perceptual{
+				{Kind: sleuth.KindPDQ, Hash: pdqWithBits(10).String(), Quality: 100},
+				{Kind: sleuth.KindPHash, Hash: "0f0f0f0f0f0f0f0f"},
+			},
+		}
+		if mut != nil {
+			mut(a)
+		}
+		return a
+	}
+	tests := []struct {
+		name     string
+		q        Query
+		a        *sleuth.Asset
+		dist     int
+		variant  int
+		ok       bool
+		tier     Tier
+		by       string
+		minScore float64
+		maxScore float64
+	}{
+		{"same nid", query, asset(func(a *sleuth.Asset) { a.Nid = "bafkq" }), -1, 0, true, TierExact, ByNid, 1, 1},
+		{"same sha256", query, asset(func(a *sleuth.Asset) { a.SHA256 = digest(1).String() }), -1, 0, true, TierExact, BySHA256, 1, 1},
+		{"same blake3", query, asset(func(a *sleuth.Asset) { a.BLAKE3 = digest(2).String() }), -1, 0, true, TierExact, ByBLAKE3, 1, 1},
+		{"same pixels", query, asset(func(a *sleuth.Asset) { a.PixelSHA256 = digest(3).String() }), -1, 0, true, TierExact, ByPixelSHA256, 1, 1},
+		{"non-image query, same bytes", notImage, asset(func(a *sleuth.Asset) { a.SHA256 = digest(1).String() }), -1, 0, true, TierExact, BySHA256, 1, 1},
+		{"non-image query, no exact", notImage, asset(nil), 3, 0, false, "", "", 0, 0},
+		{"pdq distance 0", query, asset(nil), 0, 0, true, TierNearExact, ByPDQ, 0.99, 0.99},
+		{"pdq distance 10", query, asset(nil), 10, 0, true, TierNearExact, ByPDQ, 0.9, 0.99},
+		{"pdq distance 31", query, asset(nil), 31, 0, true, TierNearExact, ByPDQ, 0.74, 0.76},
+		{"pdq distance 32", query, asset(nil), 32, 0, false, "", "", 0, 0},
+		{"no pdq evidence", query, asset(nil), -1, 0, false, "", "", 0, 0},
+		{"flipped", query, asset(nil), 5, 5, true, TierNearExact, ByPDQ, 0.9, 0.99},
+		{"low quality query, phash agrees", lowQ, asset(nil), 4, 0, true, TierNearExact, ByPDQPHash, 0.5, 0.6},
+		{"low quality query, phash disagrees", lowQ, asset(func(a *sleuth.Asset) { a.Perceptual[1].Hash = "f0f0f0f0f0f0f0f0" }), 4, 0, false, "", "", 0, 0},
+		{"low quality asset, no phash", query, asset(func(a *sleuth.Asset) {
+			a.Perceptual = []sleuth.Perceptual{{Kind: sleuth.KindPDQ, Hash: pdqWithBits(1).String(), Quality: 20}}
+		}), 1, 0, false, "", "", 0, 0},
+		{"low quality, rotated: phash cannot corroborate", lowQ, asset(nil), 4, 1, false, "", "", 0, 0},
+		{"asset without pdq", query, asset(func(a *sleuth.Asset) { a.Perceptual = nil }), 3, 0, false, "", "", 0, 0},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			m, ok := Judge(tt.q, Candidate{Asset: tt.a, PDQDistance: tt.dist, PDQVariant: tt.variant})
+			if ok != tt.ok {
+				t.Fatalf("ok = %v, want %v (%+v)", ok, tt.ok, m)
+			}
+			if !ok {
+				return
+			}
+			if m.Tier != tt.tier || m.Fingerprint != tt.by || m.Score < tt.minScore || m.Score > tt.maxScore {
+				t.Errorf("got tier %s by %s score %v; want %s by %s score in [%v,%v]", m.Tier, m.Fingerprint, m.Score, tt.tier, tt.by, tt.minScore, tt.maxScore)
+			}
+			if m.Tier == TierNearExact && m.Variant != VariantNames[tt.variant] {
+				t.Errorf("variant %q, want %q", m.Variant, VariantNames[tt.variant])
+			}
+		})
+	}
+}
+
+func TestScoreDecreases(t *testing.T) {
+	prev := 2.0
+	for d := 0; d <= MaxNearExactDistance; d++ {
+		s := nearExactScore(d)
+		if s > prev || s <= 0 || s > 1 {
+			t.Fatalf("score(%d) = %v after %v", d, s, prev)
+		}
+		prev = s
+	}
+}
+
+func TestSort(t *testing.T) {
+	t0 := time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC)
+	a := func(nid string, days int) *sleuth.Asset {
+		return &sleuth.Asset{Nid: nid, FirstSeen: t0.AddDate(0, 0, days)}
+	}
+	ms := []Match{
+		{Asset: a("e", 0), Tier: TierEdited, Score: 0.99},
+		{Asset: a("n2", 5), Tier: TierNearExact, Score: 0.9},
+		{Asset: a("n1", 0), Tier: TierNearExact, Score: 0.95},
+		{Asset: a("x-later", 3), Tier: TierExact, Score: 1},
+		{Asset: a("x-first", 1), Tier: TierExact, Score: 1},
+		{Asset: a("n3", 1), Tier: TierNearExact, Score: 0.9},
+	}
+	Sort(ms)
+	want := []string{"x-first", "x-later", "n1", "n3", "n2", "e"}
+	for i, m := range ms {
+		if m.Asset.Nid != want[i] {
+			t.Fatalf("position %d: %s, want order %v", i, m.Asset.Nid, want)
+		}
+	}
+}

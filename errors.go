@@ -64,6 +64,14 @@ const (
 	CodeCollectionNotFound = "sleuth.collection.not_found" // 404
 	CodeStoreInvalid       = "sleuth.store.invalid"        // 422: a record missing required fields
 	CodeStoreFailed        = "sleuth.store.failed"         // 500: the database failed
+
+	// Requests, accounts and billing.
+	CodeBadRequest          = "sleuth.request.invalid"      // 400: a malformed request
+	CodeAccountNotFound     = "sleuth.account.not_found"    // 404
+	CodeKeyNotFound         = "sleuth.key.not_found"        // 404
+	CodeOrderNotFound       = "sleuth.order.not_found"      // 404
+	CodeOrderState          = "sleuth.order.state"          // 409: the order is not in a state that allows this
+	CodeCreditsInsufficient = "sleuth.credits.insufficient" // 402: the balance does not cover the price
 )
 
 // Sentinel errors for errors.Is; they compare by code only.

@@ -4,5 +4,5 @@
 //   - store/storetest: the behavioural suite every backend must pass.
 //
 // The interfaces they implement, with their contracts and errors, are
-// sleuth.Store and its parts in the root package.
+// sleuth.Store and its parts, and sleuth.AccountStore, in the root package.
 package store

@@ -1,5 +1,6 @@
-// Package sqlite is Sleuth's default store: sleuth.Store in one SQLite file,
-// through the pure-Go driver modernc.org/sqlite (no cgo).
+// Package sqlite is Sleuth's default store: sleuth.Store and
+// sleuth.AccountStore in one SQLite file, through the pure-Go driver
+// modernc.org/sqlite (no cgo).
 //
 // # Connections
 //
@@ -63,11 +64,38 @@
 //     JSON array, metadata as JSON text.
 //   - nft_assets: one row per distinct (token, Nid), for NFTsByAsset.
 //   - collections: one row per (chain, contract).
+//   - accounts: id, name, the balance in micro-credits (never negative).
+//   - api_keys: one row per key: the SHA-256 of its secret, never the
+//     secret; scopes as a comma-separated list; revoked_at NULL while the
+//     key is live. Keys are revoked, never deleted.
+//   - orders: one row per billable call, its ID a random (version 4) UUID;
+//     status reserved, then completed or refunded; completed_at is when it
+//     was settled either way.
+//   - credit_ledger: one row per change of a balance (AddCredits, the
+//     reservation of a priced order, its refund), with the balance after
+//     it and, for orders, the order's ID. A balance is always the sum of
+//     its account's ledger deltas.
+//
+// # Credits
+//
+// Credits move only inside a write transaction that also writes the ledger
+// row. Taking credits is one conditional statement,
+//
+//	UPDATE accounts SET credits = credits - ? WHERE id = ? AND credits >= ?
+//
+// and when it changes no row the balance did not cover the cost and nothing
+// is written: Reserve does it in the transaction that inserts the order and
+// its ledger row. Here the single writer connection runs such transactions
+// one at a time; the statement is also what keeps a backend with many
+// writers (PostgreSQL) from overspending, since the UPDATE waits for the
+// row lock of a concurrent one and checks its condition again. Settling an
+// order is likewise a conditional UPDATE on status = 'reserved', so an order
+// is refunded at most once.
 //
 // # Crash safety
 //
 // Every write is one transaction: an asset and its fingerprints, a record
-// and its nft_assets rows. After a crash SQLite rolls back what was not
+// and its nft_assets rows, a change of balance and its ledger row. After a crash SQLite rolls back what was not
 // committed when the file is next opened, so each write is there wholly or
 // not at all. The crash test in this package kills a writing process with
 // SIGKILL and checks exactly that.

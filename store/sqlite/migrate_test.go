@@ -5,11 +5,13 @@ import (
 	"errors"
 	"fmt"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 	"testing/fstest"
 
 	"github.com/sleuthhq/sleuth"
+	"github.com/sleuthhq/sleuth/store/storetest"
 )
 
 func TestMigrationsEmbedded(t *testing.T) {
@@ -146,5 +148,88 @@ func TestMigrateAtomic(t *testing.T) {
 	delete(fsys, name(latest+1, "good"))
 	if err := db.migrate(ctx, fsys); err == nil {
 		t.Error("migrations with a gap: no error")
+	}
+}
+
+// TestMigrateFromVersion1 checks that a database made by a Sleuth that
+// knew only 0001 is brought to the latest version by Open, keeping what it
+// held, and that the tables of 0002 then work.
+func TestMigrateFromVersion1(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "sleuth.db")
+	ms, err := loadMigrations(migrationFS)
+	if err != nil {
+		t.Fatal(err)
+	}
+	v1 := fstest.MapFS{"migrations/" + ms[0].name: &fstest.MapFile{Data: []byte(ms[0].sql)}}
+	old, err := open(ctx, path, v1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if v, err := old.SchemaVersion(ctx); v != 1 || err != nil {
+		t.Fatalf("SchemaVersion of the old database = %d, %v; want 1", v, err)
+	}
+	var n int
+	if err := old.read.QueryRow(`SELECT COUNT(*) FROM sqlite_schema WHERE name = 'accounts'`).Scan(&n); err != nil || n != 0 {
+		t.Fatalf("version 1 has an accounts table: %d, %v", n, err)
+	}
+	var before []*sleuth.Asset
+	for i := range 5 {
+		a := storetest.NewAsset(fmt.Sprintf("bafkreiold%d", i), i)
+		if _, err := old.PutAsset(ctx, a); err != nil {
+			t.Fatal(err)
+		}
+		before = append(before, a)
+	}
+	rec := &sleuth.NFTRecord{Chain: "eip155:1", Contract: "0xold", TokenID: "1", AssetCids: []string{before[0].Nid}}
+	if err := old.PutNFT(ctx, rec); err != nil {
+		t.Fatal(err)
+	}
+	if err := old.Close(); err != nil {
+		t.Fatal(err)
+	}
+
+	db, err := Open(ctx, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if v, err := db.SchemaVersion(ctx); v != LatestSchemaVersion() || v < 2 || err != nil {
+		t.Fatalf("SchemaVersion after the upgrade = %d, %v; want %d", v, err, LatestSchemaVersion())
+	}
+	if rows := migrationRows(t, db); len(rows) != LatestSchemaVersion() {
+		t.Errorf("schema_migrations after the upgrade: %q", rows)
+	}
+	after, err := db.ListAssets(ctx, sleuth.AssetFilter{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(after) != len(before) {
+		t.Fatalf("%d assets after the upgrade, want %d", len(after), len(before))
+	}
+	for i, a := range after {
+		b := before[i]
+		if a.ID != b.ID || a.Nid != b.Nid || !a.FirstSeen.Equal(b.FirstSeen) || !reflect.DeepEqual(a.Perceptual, b.Perceptual) ||
+			!reflect.DeepEqual(a.Tree, b.Tree) {
+			t.Errorf("asset %d after the upgrade:\n%+v\nwant\n%+v", i, *a, *b)
+		}
+	}
+	if rs, err := db.NFTsByAsset(ctx, before[0].Nid); err != nil || len(rs) != 1 {
+		t.Errorf("NFTsByAsset after the upgrade: %d records, %v", len(rs), err)
+	}
+
+	acct := &sleuth.Account{Name: "after the upgrade"}
+	if err := db.CreateAccount(ctx, acct); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.AddCredits(ctx, acct.ID, sleuth.CreditUnit, "test"); err != nil {
+		t.Fatal(err)
+	}
+	o := &sleuth.Order{AccountID: acct.ID, Operation: "asset_search", Cost: sleuth.CreditUnit / 5}
+	if err := db.Reserve(ctx, o); err != nil {
+		t.Fatal(err)
+	}
+	if a, err := db.Account(ctx, acct.ID); err != nil || a.Credits != sleuth.CreditUnit*4/5 {
+		t.Errorf("Account after a reservation: %+v, %v", a, err)
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"io/fs"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -22,8 +23,8 @@ import (
 // SQLITE_BUSY.
 const busyTimeout = 10 * time.Second
 
-// DB is a Sleuth store in one SQLite file. It implements sleuth.Store and is
-// safe for concurrent use.
+// DB is a Sleuth store in one SQLite file. It implements sleuth.Store and
+// sleuth.AccountStore and is safe for concurrent use.
 type DB struct {
 	path  string
 	write *sql.DB // one connection: every write transaction, in turn
@@ -40,6 +41,12 @@ var _ sleuth.Store = (*DB)(nil)
 // parent directories when they do not exist, and brings its schema up to date
 // (see Migrate). A database written by a newer Sleuth is refused.
 func Open(ctx context.Context, path string) (*DB, error) {
+	return open(ctx, path, migrationFS)
+}
+
+// open is Open with the migrations in fsys, so that the tests can make a
+// database at an older schema version.
+func open(ctx context.Context, path string, fsys fs.FS) (*DB, error) {
 	if path == "" {
 		return nil, sleuth.Errorf(sleuth.CodeStoreInvalid, "sqlite: open: empty path")
 	}
@@ -79,7 +86,7 @@ func Open(ctx context.Context, path string) (*DB, error) {
 	db.read.SetConnMaxIdleTime(0)
 	db.readers = max(1, n/2)
 
-	if err := db.Migrate(ctx); err != nil {
+	if err := db.migrate(ctx, fsys); err != nil {
 		db.Close()
 		return nil, err
 	}

@@ -12,6 +12,9 @@
 //		})
 //	}
 //
+// A backend that also implements sleuth.AccountStore calls RunAccounts,
+// the suite of accounts, keys, credits and orders (see its documentation).
+//
 // The suite checks the contracts written on the interfaces in package
 // sleuth, and a few choices those contracts leave open that callers rely
 // on, so that the backends agree:

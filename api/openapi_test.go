@@ -116,6 +116,38 @@ func TestOpenAPIDocument(t *testing.T) {
 			}
 		}
 	}
+	// Billed operations name their operation and default price, as
+	// accounts.DefaultPrices has them, and every priced operation is
+	// documented.
+	prices := accounts.DefaultPrices()
+	billed := map[string]bool{}
+	for path, item := range doc.Paths.Map() {
+		for method, op := range item.Operations() {
+			b, ok := op.Extensions["x-sleuth-billing"].(map[string]any)
+			if !ok {
+				continue
+			}
+			name, _ := b["operation"].(string)
+			price, _ := b["defaultPrice"].(string)
+			want, priced := prices[name]
+			if !priced || price != want.String() {
+				t.Errorf("%s %s: billed as %q at %q; accounts.DefaultPrices says %q (priced %v)", method, path, name, price, want, priced)
+			}
+			if !strings.Contains(op.Description, "`"+name+"`") || !strings.Contains(op.Description, "**Cost:** ") {
+				t.Errorf("%s %s: the description does not give the cost of %s", method, path, name)
+			}
+			if want != 0 && !strings.Contains(op.Description, want.String()+" credit") {
+				t.Errorf("%s %s: the description does not say %s credits", method, path, want)
+			}
+			billed[name] = true
+		}
+	}
+	for name := range prices {
+		if !billed[name] {
+			t.Errorf("operation %s is priced but no endpoint is documented as billed for it", name)
+		}
+	}
+
 	// Compatibility origins are marked.
 	for _, tag := range []string{"Numbers Protocol", "Verbitas"} {
 		if !tags[tag] {
@@ -740,13 +772,10 @@ func TestOpenAPIResponses(t *testing.T) {
 	if str(t, r.json(t), "status") != sleuth.OrderCompleted {
 		t.Errorf("order: %s", r.body)
 	}
-	// A refunded order: its detail is the error code, a string.
+	// A lookup that fails after it was charged (and is refunded).
 	b, ct = c.multipart("file", orig[:len(orig)/2], nil)
-	c.do(oaCall{name: "failing lookup", method: post, path: "/v1/lookup", ct: ct, body: b, status: http.StatusUnprocessableEntity})
-	u, err := e.db.Usage(ctx, e.user, sleuthTime("2000-01-01T00:00:00Z"))
-	if err != nil || u.Refunded == 0 {
-		t.Fatalf("no refunded order: %+v %v", u, err)
-	}
+	c.do(oaCall{name: "lookup of a truncated JPEG", method: post, path: "/v1/lookup", ct: ct, body: b,
+		status: http.StatusUnprocessableEntity, code: sleuth.CodeImageCorrupt})
 	c.do(oaCall{name: "order of another account", method: get, path: "/v1/orders/" + theftOrder, key: poor, status: http.StatusNotFound, code: sleuth.CodeOrderNotFound})
 	c.do(oaCall{name: "unknown order", method: get, path: "/v1/orders/nope", status: http.StatusNotFound})
 

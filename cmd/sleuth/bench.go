@@ -44,6 +44,7 @@ func runBenchIndex(ctx context.Context, e *env, args []string) int {
 	linearQueries := fs.Int("linear-queries", 50, "queries against the linear scan (the baseline)")
 	maxDist := fs.Int("max-dist", 31, "Hamming distance threshold")
 	seed := fs.Uint64("seed", 1, "seed of the data generator")
+	tables := fs.Int("tables", 0, "index tables (0: the index's default, 8; 10 trades 8 bytes/entry for speed)")
 	quiet := fs.Bool("quiet", false, "no progress lines on stderr")
 	if _, code, ok := parseFlags(fs, args); !ok {
 		return code
@@ -52,10 +53,10 @@ func runBenchIndex(ctx context.Context, e *env, args []string) int {
 	if *quiet {
 		progress = nil
 	}
-	res, err := bench.IndexBench(ctx, bench.IndexConfig{
-		Size: *size, Queries: *queries, MaxDist: *maxDist, Seed: *seed,
-		Linear: *linearQueries > 0, LinearQueries: *linearQueries,
-	}, progress)
+	cfg := bench.DefaultIndexConfig(*size)
+	cfg.Queries, cfg.MaxDist, cfg.Seed, cfg.Tables = *queries, *maxDist, *seed, *tables
+	cfg.Linear, cfg.LinearQueries = *linearQueries > 0, *linearQueries
+	res, err := bench.IndexBench(ctx, cfg, progress)
 	if err != nil {
 		fmt.Fprintf(e.stderr, "sleuth: bench index: %v\n", err)
 		return exitFail

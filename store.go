@@ -33,6 +33,10 @@ type AssetStore interface {
 	Asset(ctx context.Context, nid string) (*Asset, error)
 	// AssetByID is Asset by ID.
 	AssetByID(ctx context.Context, id AssetID) (*Asset, error)
+	// AssetsByIDs returns the assets with these ids that exist (unknown
+	// ids are left out, duplicates read once), in ID order, with their
+	// fingerprints, read in one transaction.
+	AssetsByIDs(ctx context.Context, ids []AssetID) ([]*Asset, error)
 	// HasAsset reports whether an asset with that Nid exists.
 	HasAsset(ctx context.Context, nid string) (bool, error)
 	// DeleteAsset removes the asset and its fingerprints and returns it;
@@ -67,6 +71,9 @@ type NFTStore interface {
 	// once, oldest CreatedAt first (ties by Chain, Contract, TokenID); none
 	// (and no error) for an unknown nid.
 	NFTsByAsset(ctx context.Context, nid string) ([]*NFTRecord, error)
+	// NFTsByAssets is NFTsByAsset for many Nids in one call: the map holds
+	// an entry for each Nid that has records.
+	NFTsByAssets(ctx context.Context, nids []string) (map[string][]*NFTRecord, error)
 }
 
 // CollectionStore keeps collections.

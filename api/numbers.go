@@ -208,6 +208,10 @@ func distanceOf(m match.Match) float64 {
 	return math.Round((1-m.Score)*1e6) / 1e6
 }
 
+// minScore is the score below which no match can be within threshold; the
+// engine uses it to skip candidates early (within stays the final test).
+func minScore(threshold float64) float64 { return 1 - threshold - 1e-6 }
+
 // within reports whether a match is within a distance threshold.
 func within(m match.Match, threshold float64) bool {
 	return distanceOf(m) <= threshold+1e-9
@@ -310,7 +314,7 @@ func (s *Server) handleTheftDetection(w http.ResponseWriter, r *http.Request, c 
 			return "", err
 		}
 		req := searchRequest(m)
-		req.Limit = searchLimit
+		req.Limit, req.MinScore = searchLimit, minScore(thr)
 		req.Exclude = excludedAssets
 		sr, err := s.eng.Search(ctx, req)
 		if err != nil {
@@ -334,37 +338,32 @@ func (s *Server) handleTheftDetection(w http.ResponseWriter, r *http.Request, c 
 			}
 			return true
 		}
-		records := func(nid string) ([]nftRecord, error) {
-			rs, err := s.eng.Store().NFTsByAsset(ctx, nid)
-			if err != nil {
-				return nil, err
+		// The matched assets within threshold, and the query itself: their
+		// NFT records in one read.
+		nids := []string{sr.Query.Nid}
+		for _, mt := range sr.Matches {
+			if within(mt, thr) {
+				resp.Matches = append(resp.Matches, toMatchJSON(mt))
+				nids = append(nids, mt.Asset.Nid)
 			}
-			rs = slices.DeleteFunc(rs, func(rec *sleuth.NFTRecord) bool { return !keep(rec) })
-			return toNFTRecords(rs), nil
+		}
+		byNid, err := s.eng.Store().NFTsByAssets(ctx, nids)
+		if err != nil {
+			return "", err
+		}
+		records := func(nid string) []nftRecord {
+			rs := slices.DeleteFunc(slices.Clone(byNid[nid]), func(rec *sleuth.NFTRecord) bool { return !keep(rec) })
+			return toNFTRecords(rs)
 		}
 		nrec := 0
-		for _, mt := range sr.Matches {
-			if !within(mt, thr) {
-				continue
+		for _, m := range resp.Matches {
+			if _, done := resp.Results[m.Nid]; !done {
+				resp.Results[m.Nid] = records(m.Nid)
+				nrec += len(resp.Results[m.Nid])
 			}
-			nid := mt.Asset.Nid
-			resp.Matches = append(resp.Matches, toMatchJSON(mt))
-			if _, done := resp.Results[nid]; done {
-				continue
-			}
-			recs, err := records(nid)
-			if err != nil {
-				return "", err
-			}
-			resp.Results[nid] = recs
-			nrec += len(recs)
 		}
 		if _, done := resp.Results[sr.Query.Nid]; !done && !slices.Contains(excludedAssets, sr.Query.Nid) {
-			recs, err := records(sr.Query.Nid)
-			if err != nil {
-				return "", err
-			}
-			if len(recs) > 0 {
+			if recs := records(sr.Query.Nid); len(recs) > 0 {
 				resp.Results[sr.Query.Nid] = recs
 				nrec += len(recs)
 			}
@@ -449,7 +448,7 @@ func (s *Server) handleAssetSearch(w http.ResponseWriter, r *http.Request, c *ca
 			}
 			req = searchRequest(m)
 		}
-		req.Limit = searchLimit
+		req.Limit, req.MinScore = searchLimit, minScore(thr)
 		sr, err := s.eng.Search(ctx, req)
 		if err != nil {
 			return "", err

@@ -279,6 +279,8 @@ func (e *Engine) Search(ctx context.Context, req *SearchRequest) (*SearchRespons
 		resp.Query = res
 		q = &match.Query{Exact: res.Exact, Pixels: res.Pixels}
 	}
+	// Candidates: every asset an exact map names, and every asset within
+	// PDQ distance 31 that could still reach MinScore.
 	cands := map[uint32]*match.Candidate{}
 	add := func(id uint32) *match.Candidate {
 		c, ok := cands[id]
@@ -303,25 +305,32 @@ func (e *Engine) Search(ctx context.Context, req *SearchRequest) (*SearchRespons
 			variants = variants[:1] // a query from a stored or given hash: one orientation
 		}
 		for _, h := range e.pdq.Search(variants, match.MaxNearExactDistance) {
+			if _, known := cands[uint32(h.ID)]; !known && match.MaxPDQScore(h.Distance) < req.MinScore {
+				continue
+			}
 			c := add(uint32(h.ID))
 			c.PDQDistance, c.PDQVariant = h.Distance, h.Variant
 		}
+	}
+	ids := make([]sleuth.AssetID, 0, len(cands))
+	for id := range cands {
+		ids = append(ids, sleuth.AssetID(id))
+	}
+	// One read of every candidate (assets deleted by another process since
+	// Open are simply missing).
+	assets, err := e.store.AssetsByIDs(ctx, ids)
+	if err != nil {
+		return nil, err
 	}
 	excluded := make(map[string]bool, len(req.Exclude))
 	for _, nid := range req.Exclude {
 		excluded[nid] = true
 	}
-	for id, c := range cands {
-		a, err := e.store.AssetByID(ctx, sleuth.AssetID(id))
-		if errors.Is(err, sleuth.ErrAssetNotFound) {
-			continue // deleted by another process since Open
-		}
-		if err != nil {
-			return nil, err
-		}
+	for _, a := range assets {
 		if excluded[a.Nid] {
 			continue
 		}
+		c := cands[uint32(a.ID)]
 		c.Asset = a
 		if m, ok := match.Judge(*q, *c); ok && m.Score >= req.MinScore {
 			resp.Matches = append(resp.Matches, m)

@@ -160,6 +160,16 @@ func Judge(q Query, c Candidate) (Match, bool) {
 	return m, true
 }
 
+// MaxPDQScore is the highest score a match found by PDQ alone at distance
+// d can get: callers skip candidates that cannot reach the score they want
+// without loading them.
+func MaxPDQScore(d int) float64 {
+	if d < 0 || d > MaxNearExactDistance {
+		return 0
+	}
+	return nearExactScore(d)
+}
+
 // nearExactScore maps a PDQ distance (0..31) to a score: 0.99 at distance
 // 0, falling with the square of the distance to 0.75 at 31. Provisional:
 // the accuracy benchmark calibrates it (docs/MATCHING.md).

@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"os"
+	"runtime/pprof"
 	"time"
 
 	"github.com/sleuthhq/sleuth/bench"
@@ -81,12 +83,24 @@ func runBenchAPI(ctx context.Context, e *env, args []string) int {
 	sequential := fs.Int("sequential", 50, "requests one at a time (and bare searches) for the latency comparison")
 	seed := fs.Uint64("seed", 1, "seed of the data generator")
 	quiet := fs.Bool("quiet", false, "no progress lines on stderr")
+	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the whole run to this file")
 	if _, code, ok := parseFlags(fs, args); !ok {
 		return code
 	}
 	var progress io.Writer = e.stderr
 	if *quiet {
 		progress = nil
+	}
+	if *cpuProfile != "" {
+		f, err := os.Create(*cpuProfile)
+		if err != nil {
+			return failf(e, err)
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return failf(e, err)
+		}
+		defer pprof.StopCPUProfile()
 	}
 	res, err := bench.APIBench(ctx, bench.APIConfig{
 		Assets: *assets, Concurrency: *clients, Duration: *duration, Requests: *requests,

@@ -518,3 +518,48 @@ func putMany(t *testing.T, st sleuth.Store, n int) []*sleuth.Asset {
 	slices.SortFunc(as, func(a, b *sleuth.Asset) int { return cmp.Compare(a.ID, b.ID) })
 	return as
 }
+
+func (s *suite) testAssetsByIDs(t *testing.T) {
+	ctx := context.Background()
+	st := s.store(t)
+	as := putMany(t, st, 1205) // more than one IN batch of any sane size
+	want := []*sleuth.Asset{as[1204], as[0], as[600], as[3]}
+	got, err := st.AssetsByIDs(ctx, []sleuth.AssetID{as[600].ID, as[3].ID, as[1204].ID, 1 << 31, as[0].ID, as[3].ID})
+	if err != nil {
+		t.Fatal(err)
+	}
+	slices.SortFunc(want, func(a, b *sleuth.Asset) int { return cmp.Compare(a.ID, b.ID) })
+	if len(got) != len(want) {
+		t.Fatalf("got %d assets, want %d (unknown ids left out, duplicates once)", len(got), len(want))
+	}
+	for i := range want {
+		full, err := st.AssetByID(ctx, want[i].ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		checkAsset(t, "AssetsByIDs", got[i], full)
+	}
+	all := make([]sleuth.AssetID, len(as))
+	for i, a := range as {
+		all[i] = a.ID
+	}
+	got, err = st.AssetsByIDs(ctx, all)
+	if err != nil || len(got) != len(as) {
+		t.Fatalf("all %d ids: got %d, err %v", len(as), len(got), err)
+	}
+	byID := map[sleuth.AssetID]*sleuth.Asset{}
+	for _, a := range as {
+		byID[a.ID] = a
+	}
+	for i, a := range got {
+		if i > 0 && got[i-1].ID >= a.ID {
+			t.Fatalf("not in ID order at %d", i)
+		}
+		if w := byID[a.ID]; w == nil || w.Nid != a.Nid || len(w.Perceptual) != len(a.Perceptual) {
+			t.Fatalf("asset %d: got %+v", a.ID, a)
+		}
+	}
+	if got, err := st.AssetsByIDs(ctx, nil); err != nil || len(got) != 0 {
+		t.Errorf("no ids: %v %v", got, err)
+	}
+}

@@ -156,6 +156,20 @@ func (s *suite) testNFT(t *testing.T) {
 		if err != nil || len(other) != 3 {
 			t.Errorf("NFTsByAsset(other): %d records, %v; want 3", len(other), err)
 		}
+		// The batch form gives the same lists, and nothing for unknown Nids.
+		many, err := st.NFTsByAssets(ctx, []string{nid, "bafkreiother", "bafkreinone", nid})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(many) != 2 || len(many[nid]) != len(want) || len(many["bafkreiother"]) != 3 {
+			t.Fatalf("NFTsByAssets: %d keys, %d and %d records", len(many), len(many[nid]), len(many["bafkreiother"]))
+		}
+		for i := range want {
+			checkNFT(t, fmt.Sprintf("NFTsByAssets[%d]", i), many[nid][i], want[i])
+		}
+		for i := range other {
+			checkNFT(t, fmt.Sprintf("NFTsByAssets other[%d]", i), many["bafkreiother"][i], other[i])
+		}
 
 		// Equal CreatedAt: key order.
 		const tied = "bafkreitied"

@@ -62,6 +62,7 @@ func Run(t *testing.T, open func(t *testing.T) sleuth.Store) {
 	t.Run("DeleteAsset", s.testDeleteAsset)
 	t.Run("ListAssets", s.testListAssets)
 	t.Run("CountAssets", s.testCountAssets)
+	t.Run("AssetsByIDs", s.testAssetsByIDs)
 	t.Run("EachAsset", s.testEachAsset)
 	t.Run("ManyAssets", s.testManyAssets)
 	t.Run("NFT", s.testNFT)

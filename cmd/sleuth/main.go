@@ -113,27 +113,50 @@ func newFlagSet(e *env, c *command) *flag.FlagSet {
 
 // parseInterspersed parses flags that may come before, between or after
 // the positional arguments (`sleuth fingerprint a.jpg --json`), and returns
-// the positional arguments. "--" ends flag parsing.
+// the positional arguments. "--" ends flag parsing. A negative number that
+// is not a flag's value is a positional argument (`credits add -10`).
 func parseInterspersed(fs *flag.FlagSet, args []string) ([]string, error) {
 	var pos []string
-	for {
-		if err := fs.Parse(args); err != nil {
+	for len(args) > 0 {
+		// The next run of flags (with their values) up to a positional
+		// argument, a negative number or "--".
+		i := 0
+		for i < len(args) && isFlag(args[i]) {
+			name, _, hasValue := strings.Cut(strings.TrimLeft(args[i], "-"), "=")
+			i++
+			if f := fs.Lookup(name); f != nil && !hasValue && !isBool(f) && i < len(args) {
+				i++ // the flag's value, whatever it looks like
+			}
+		}
+		if err := fs.Parse(args[:i]); err != nil {
 			return nil, err
 		}
-		args = fs.Args()
+		args = args[i:]
 		if len(args) == 0 {
-			return pos, nil
+			break
 		}
 		if args[0] == "--" {
 			return append(pos, args[1:]...), nil
 		}
-		// fs.Parse stops at the first non-flag; keep it and go on.
-		if strings.HasPrefix(args[0], "-") && args[0] != "-" {
-			continue
-		}
 		pos = append(pos, args[0])
 		args = args[1:]
 	}
+	return pos, nil
+}
+
+// isFlag reports whether a looks like a flag: "-x" or "--x", but not "-",
+// "--" or a negative number.
+func isFlag(a string) bool {
+	if len(a) < 2 || a[0] != '-' || a == "--" {
+		return false
+	}
+	c := a[1]
+	return !(c >= '0' && c <= '9' || c == '.')
+}
+
+func isBool(f *flag.Flag) bool {
+	b, ok := f.Value.(interface{ IsBoolFlag() bool })
+	return ok && b.IsBoolFlag()
 }
 
 // parseFlags parses args for c and reports usage errors; ok is false when

@@ -174,3 +174,36 @@ func TestBinary(t *testing.T) {
 		t.Errorf("missing file: %v", err)
 	}
 }
+
+func TestParseInterspersed(t *testing.T) {
+	tests := []struct {
+		args []string
+		pos  string
+		json bool
+		n    int
+	}{
+		{[]string{"a", "b"}, "a b", false, 0},
+		{[]string{"--json", "a", "-n", "3", "b"}, "a b", true, 3},
+		{[]string{"a", "--json", "b", "--n=-2"}, "a b", true, -2},
+		{[]string{"add", "-10", "--n", "-5"}, "add -10", false, -5},
+		{[]string{"a", "--", "--json", "-x"}, "a --json -x", false, 0},
+		{[]string{"-", "-json=false"}, "-", false, 0},
+	}
+	for _, tt := range tests {
+		fs := flag.NewFlagSet("t", flag.ContinueOnError)
+		j := fs.Bool("json", false, "")
+		n := fs.Int("n", 0, "")
+		pos, err := parseInterspersed(fs, tt.args)
+		if err != nil || strings.Join(pos, " ") != tt.pos || *j != tt.json || *n != tt.n {
+			t.Errorf("%q: pos %q json %v n %d err %v; want %q %v %d", tt.args, pos, *j, *n, err, tt.pos, tt.json, tt.n)
+		}
+	}
+	fs := flag.NewFlagSet("t", flag.ContinueOnError)
+	fs.SetOutput(new(strings.Builder))
+	fs.Int("n", 0, "")
+	for _, bad := range [][]string{{"--n"}, {"--nope"}, {"a", "--n", "x"}} {
+		if _, err := parseInterspersed(fs, bad); err == nil {
+			t.Errorf("%q: no error", bad)
+		}
+	}
+}

@@ -17,6 +17,7 @@ import (
 	"encoding/base32"
 	"encoding/base64"
 	"encoding/hex"
+	"math"
 	"strings"
 
 	"github.com/sleuthhq/sleuth"
@@ -62,10 +63,21 @@ type Service struct {
 	Prices Prices
 }
 
+// KeyOption sets an optional property of a new key.
+type KeyOption func(*sleuth.APIKey)
+
+// WithRateLimit gives the key its own token bucket instead of the server's
+// default: perSecond requests per second with bursts of burst (a zero
+// leaves that one at the default).
+func WithRateLimit(perSecond float64, burst int) KeyOption {
+	return func(k *sleuth.APIKey) { k.RatePerSecond, k.Burst = perSecond, burst }
+}
+
 // NewKey generates a key for account with the given scopes, stores it and
 // returns it with the full secret key string, which is shown once and
-// cannot be recovered later.
-func (s *Service) NewKey(ctx context.Context, account sleuth.AccountID, name string, scopes []sleuth.Scope) (*sleuth.APIKey, string, error) {
+// cannot be recovered later. Errors: sleuth.request.invalid for no or
+// unknown scopes or a negative rate limit; the store's.
+func (s *Service) NewKey(ctx context.Context, account sleuth.AccountID, name string, scopes []sleuth.Scope, opts ...KeyOption) (*sleuth.APIKey, string, error) {
 	if len(scopes) == 0 {
 		return nil, "", sleuth.Errorf(sleuth.CodeBadRequest, "a key needs at least one scope (%s)", scopeList())
 	}
@@ -87,6 +99,12 @@ func (s *Service) NewKey(ctx context.Context, account sleuth.AccountID, name str
 		AccountID: account,
 		Name:      name,
 		Scopes:    scopes,
+	}
+	for _, o := range opts {
+		o(k)
+	}
+	if k.RatePerSecond < 0 || k.Burst < 0 || math.IsNaN(k.RatePerSecond) || math.IsInf(k.RatePerSecond, 0) {
+		return nil, "", sleuth.Errorf(sleuth.CodeBadRequest, "a key's rate limit must be positive (rate %g, burst %d)", k.RatePerSecond, k.Burst)
 	}
 	sec := base64.RawURLEncoding.EncodeToString(secret[:])
 	k.SecretHash = hashSecret(sec)

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/sleuthhq/sleuth"
+	"github.com/sleuthhq/sleuth/accounts"
 )
 
 // defaultUsageWindow is how far back GET /v1/usage looks without ?since=.
@@ -22,7 +23,11 @@ type createdKey struct {
 	Name      string           `json:"name,omitempty"`
 	Scopes    []sleuth.Scope   `json:"scopes"`
 	AccountID sleuth.AccountID `json:"account_id"`
-	CreatedAt time.Time        `json:"created_at"`
+	// RatePerSecond and Burst are the key's own rate limit; absent when it
+	// has the server's default.
+	RatePerSecond float64   `json:"rate_per_second,omitempty"`
+	Burst         int       `json:"burst,omitempty"`
+	CreatedAt     time.Time `json:"created_at"`
 }
 
 // handleCreateKey makes a key: {name, scopes (["search"]), account_id
@@ -56,11 +61,20 @@ func (s *Server) handleCreateKey(w http.ResponseWriter, r *http.Request, c *call
 		}
 		account = sleuth.AccountID(id)
 	}
-	k, secret, err := s.acc.NewKey(r.Context(), account, strings.TrimSpace(name), scopes)
+	rate, err := in.float("rate_per_second", 0)
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusCreated, createdKey{ID: k.ID, Key: secret, Name: k.Name, Scopes: k.Scopes, AccountID: k.AccountID, CreatedAt: k.CreatedAt})
+	burst, err := in.integer("burst", 0)
+	if err != nil {
+		return err
+	}
+	k, secret, err := s.acc.NewKey(r.Context(), account, strings.TrimSpace(name), scopes, accounts.WithRateLimit(rate, burst))
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusCreated, createdKey{ID: k.ID, Key: secret, Name: k.Name, Scopes: k.Scopes, AccountID: k.AccountID,
+		RatePerSecond: k.RatePerSecond, Burst: k.Burst, CreatedAt: k.CreatedAt})
 	return nil
 }
 

@@ -420,3 +420,24 @@ func TestMetrics(t *testing.T) {
 		}
 	}
 }
+
+// A key made with its own rate limit gets its own token bucket.
+func TestKeyRateLimit(t *testing.T) {
+	e := newEnv(t, Config{RatePerSecond: 1000, Burst: 1000})
+	r := e.postJSON("/v1/keys", "", map[string]any{"scopes": []string{"search"}, "rate_per_second": 0.01, "burst": 2})
+	wantStatus(t, r, http.StatusCreated)
+	m := r.json(t)
+	if num(t, m, "rate_per_second") != 0.01 || num(t, m, "burst") != 2 {
+		t.Errorf("created %s", r.body)
+	}
+	key := str(t, m, "key")
+	for range 2 {
+		wantStatus(t, e.get("/v1/usage", key), http.StatusOK)
+	}
+	third := e.get("/v1/usage", key)
+	wantError(t, third, http.StatusTooManyRequests, CodeRateLimited)
+	if third.header.Get("X-RateLimit-Limit") != "2" {
+		t.Errorf("X-RateLimit-Limit %q", third.header.Get("X-RateLimit-Limit"))
+	}
+	wantError(t, e.postJSON("/v1/keys", "", map[string]any{"rate_per_second": -1}), http.StatusBadRequest, sleuth.CodeBadRequest)
+}

@@ -36,6 +36,8 @@ func runKeys(ctx context.Context, e *env, args []string) int {
 	credits := fs.String("credits", "0", "create: credits to add to the account")
 	account := fs.Int64("account", 0, "the account (create: 0 makes a new account)")
 	name := fs.String("name", "", "create: a name for the key (and for a new account)")
+	rate := fs.Float64("rate", 0, "create: the key's own rate limit, requests per second (0: the server's default)")
+	burst := fs.Int("burst", 0, "create: the key's own burst (0: the server's default)")
 	pos, code, ok := parseFlags(fs, args)
 	if !ok {
 		return code
@@ -82,7 +84,7 @@ func runKeys(ctx context.Context, e *env, args []string) int {
 		} else {
 			balance = a.Credits
 		}
-		k, secret, err := svc.NewKey(ctx, acct, *name, sc)
+		k, secret, err := svc.NewKey(ctx, acct, *name, sc, accounts.WithRateLimit(*rate, *burst))
 		if err != nil {
 			return failf(e, err)
 		}

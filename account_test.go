@@ -52,3 +52,24 @@ func isErr(err, target error) bool {
 	e, ok := err.(*Error)
 	return ok && e.Is(target)
 }
+
+// FuzzParseCredits: any string parses to an amount whose text form parses
+// back to the same amount, or fails with sleuth.request.invalid.
+func FuzzParseCredits(f *testing.F) {
+	for _, s := range []string{"1", "0.2", "-3.000001", "1e3", "abc", "0x10", " 7 "} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		c, err := ParseCredits(s)
+		if err != nil {
+			if ErrorCode(err) != CodeBadRequest {
+				t.Fatalf("%q: %v", s, err)
+			}
+			return
+		}
+		back, err := ParseCredits(c.String())
+		if err != nil || back != c {
+			t.Fatalf("%q -> %d -> %q -> %d, %v", s, int64(c), c.String(), int64(back), err)
+		}
+	})
+}

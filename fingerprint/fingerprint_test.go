@@ -214,3 +214,27 @@ func TestEXIFRotnHashes(t *testing.T) {
 		}
 	}
 }
+
+// FuzzParseHashes: the hex parsers accept exactly their canonical lengths
+// and round-trip (lower case).
+func FuzzParseHashes(f *testing.F) {
+	f.Add("0123456789abcdef")
+	f.Add("d8f8f0cee0f4a84f0637022a078f67f0b36e2ed596621e1d33e6339c4e9c9b22")
+	f.Add("ZZ")
+	f.Fuzz(func(t *testing.T, s string) {
+		if h, err := ParsePHash(s); err == nil {
+			if h2, err := ParsePHash(h.String()); err != nil || h2 != h || len(s) != 16 {
+				t.Fatalf("pHash %q", s)
+			}
+		} else if sleuth.ErrorCode(err) != sleuth.CodeInvalidFingerprint {
+			t.Fatalf("pHash %q: %v", s, err)
+		}
+		if d, err := ParseDigest(s); err == nil {
+			if d2, err := ParseDigest(d.String()); err != nil || d2 != d || len(s) != 64 {
+				t.Fatalf("digest %q", s)
+			}
+		} else if sleuth.ErrorCode(err) != sleuth.CodeInvalidFingerprint {
+			t.Fatalf("digest %q: %v", s, err)
+		}
+	})
+}

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"encoding/base64"
 	"encoding/json"
 	"os"
 	"path/filepath"
@@ -127,5 +128,24 @@ func TestProgressPlain(t *testing.T) {
 	}
 	if formatDuration(3725e9) != "1:02:05" || formatDuration(65e9) != "1:05" {
 		t.Error("formatDuration")
+	}
+}
+
+func TestSearchURL(t *testing.T) {
+	data := filepath.Join(t.TempDir(), "data")
+	if code, _, errOut := runCLI(t, "index", "--data", data, td+"bridge-mods/aaa-orig.jpg"); code != exitOK {
+		t.Fatal(errOut)
+	}
+	// A data: URI needs no network; loopback URLs are refused by the
+	// fetcher's address guard, with its code.
+	b, _ := os.ReadFile(td + "bridge-mods/square-256x256.jpg")
+	uri := "data:image/jpeg;base64," + base64.StdEncoding.EncodeToString(b)
+	code, out, errOut := runCLI(t, "search", "--data", data, uri)
+	if code != exitOK || !strings.Contains(out, "near_exact") {
+		t.Errorf("data URI: %d %s %s", code, out, errOut)
+	}
+	code, _, errOut = runCLI(t, "search", "--data", data, "https://127.0.0.1/x.jpg")
+	if code != exitFail || !strings.Contains(errOut, "sleuth.fetch.forbidden_address") {
+		t.Errorf("loopback URL: %d %s", code, errOut)
 	}
 }

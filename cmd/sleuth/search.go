@@ -5,16 +5,18 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
+	"strings"
 
 	"github.com/sleuthhq/sleuth"
 	"github.com/sleuthhq/sleuth/cid"
 	"github.com/sleuthhq/sleuth/engine"
+	"github.com/sleuthhq/sleuth/fetch"
 )
 
 var searchCmd = &command{
 	name:    "search",
-	summary: "Find the registered assets that are copies of an image file (or of a registered asset, by Nid).",
-	usage:   "FILE|NID",
+	summary: "Find the registered assets that are copies of an image: a file, a URL (https, ipfs://, ar://, data:) or a registered asset's Nid.",
+	usage:   "FILE|URL|NID",
 }
 
 func init() { searchCmd.run = runSearch }
@@ -25,6 +27,7 @@ func runSearch(ctx context.Context, e *env, args []string) int {
 	data := dataFlag(e, fs)
 	limit := fs.Int("limit", 20, "show at most this many matches")
 	minScore := fs.Float64("min-score", 0, "drop matches scored below this (0..1)")
+	allowHTTP := fs.Bool("allow-http", false, "fetch plain http:// URLs too (https, ipfs://, ar:// and data: always work)")
 	pos, code, ok := parseFlags(fs, args)
 	if !ok {
 		return code
@@ -42,7 +45,14 @@ func runSearch(ctx context.Context, e *env, args []string) int {
 
 	req := &engine.SearchRequest{Limit: *limit, MinScore: *minScore}
 	arg := pos[0]
-	if _, statErr := os.Stat(arg); statErr != nil {
+	if isURL(arg) {
+		res, err := fetch.New(fetch.Config{AllowHTTP: *allowHTTP}).Fetch(ctx, arg)
+		if err != nil {
+			fmt.Fprintf(e.stderr, "sleuth: %s: %v [%s]\n", arg, err, sleuth.ErrorCode(err))
+			return exitFail
+		}
+		req.Data = res.Body
+	} else if _, statErr := os.Stat(arg); statErr != nil {
 		if _, perr := cid.Parse(arg); perr != nil {
 			fmt.Fprintf(e.stderr, "sleuth: %v\n", statErr)
 			return exitFail
@@ -95,4 +105,14 @@ func runSearch(ctx context.Context, e *env, args []string) int {
 		fmt.Fprintf(e.stdout, format, m.Tier, fmt.Sprintf("%.3f", m.Score), m.Fingerprint, fmt.Sprint(m.Distance), v, m.Asset.Nid, m.Asset.Source)
 	}
 	return exitOK
+}
+
+// isURL reports whether arg names something to fetch rather than a file.
+func isURL(arg string) bool {
+	for _, p := range []string{"https://", "http://", "ipfs://", "ar://", "data:"} {
+		if strings.HasPrefix(strings.ToLower(arg), p) {
+			return true
+		}
+	}
+	return false
 }

@@ -100,7 +100,7 @@ func parseLookupHash(algorithm, hash string) (*lookupQuery, error) {
 		}
 		p := &fingerprint.Pixels{PDQ: h, PDQQuality: givenPDQQuality}
 		for i := range p.PDQDihedral {
-			p.PDQDihedral[i] = h // one orientation: the engine searches it once
+			p.PDQDihedral[i] = h // one orientation: the index searches identical variants once
 		}
 		lq.query = &match.Query{Pixels: p}
 	case matchExactHash:

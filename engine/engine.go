@@ -300,11 +300,7 @@ func (e *Engine) Search(ctx context.Context, req *SearchRequest) (*SearchRespons
 		for _, id := range e.exact.lookup(exactPixel, p.PixelSHA256.String()) {
 			add(id)
 		}
-		variants := p.PDQDihedral[:]
-		if p.PDQDihedral[1] == p.PDQDihedral[0] {
-			variants = variants[:1] // a query from a stored or given hash: one orientation
-		}
-		for _, h := range e.pdq.Search(variants, match.MaxNearExactDistance) {
+		for _, h := range e.pdq.Search(p.PDQDihedral[:], match.MaxNearExactDistance) {
 			if _, known := cands[uint32(h.ID)]; !known && match.MaxPDQScore(h.Distance) < req.MinScore {
 				continue
 			}

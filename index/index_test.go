@@ -471,3 +471,21 @@ func TestConcurrent(t *testing.T) {
 	wg.Wait()
 	x.Compact()
 }
+
+// Repeated variants are searched once and reported under their first index.
+func TestSearchDuplicateVariants(t *testing.T) {
+	var a, b fingerprint.PDQ
+	b[0], b[1] = 0xff, 0xff // 16 bits from a
+	x := NewPDQ()
+	x.Add(1, a)
+	x.Add(2, b)
+	x.Compact()
+	got := x.Search([]fingerprint.PDQ{b, b, a, a, b}, 31)
+	if len(got) != 2 || got[0] != (Hit{ID: 1, Distance: 0, Variant: 2}) || got[1] != (Hit{ID: 2, Distance: 0, Variant: 0}) {
+		t.Errorf("got %+v", got)
+	}
+	got = x.Search([]fingerprint.PDQ{a, a, a}, 31)
+	if len(got) != 2 || got[0].Variant != 0 || got[1].Variant != 0 {
+		t.Errorf("all equal: %+v", got)
+	}
+}

@@ -204,8 +204,26 @@ func (x *PDQ) Search(variants []fingerprint.PDQ, maxDist int) []Hit {
 	if q == nil {
 		q = new(query)
 	}
+	// Identical variants (a query rebuilt from one stored hash has eight
+	// copies of it) are searched once; orig maps each searched code back to
+	// the first variant it stands for.
 	q.codes = q.codes[:0]
+	var orig []int
 	for i := range variants {
+		if slices.Contains(variants[:i], variants[i]) {
+			if orig == nil {
+				orig = make([]int, 0, len(variants))
+				for k := range i {
+					if !slices.Contains(variants[:k], variants[k]) {
+						orig = append(orig, k)
+					}
+				}
+			}
+			continue
+		}
+		if orig != nil {
+			orig = append(orig, i)
+		}
 		q.codes = append(q.codes, permute(&variants[i]))
 	}
 	q.maxDist = maxDist
@@ -227,6 +245,11 @@ func (x *PDQ) Search(variants []fingerprint.PDQ, maxDist int) []Hit {
 	x.mu.RUnlock()
 
 	hits := bestPerID(q.hits)
+	if orig != nil {
+		for k := range hits {
+			hits[k].Variant = orig[hits[k].Variant]
+		}
+	}
 	q.dead = nil
 	x.pool.Put(q)
 	return hits

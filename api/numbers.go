@@ -226,11 +226,19 @@ type matchJSON struct {
 	Distance    int        `json:"distance"`
 	Fingerprint string     `json:"fingerprint"`
 	Variant     string     `json:"variant,omitempty"`
+	// The edited tier's evidence (docs/MATCHING.md).
+	Method       string           `json:"method,omitempty"`
+	QueryOverlap float64          `json:"query_overlap,omitempty"`
+	AssetOverlap float64          `json:"asset_overlap,omitempty"`
+	Inliers      int              `json:"inliers,omitempty"`
+	Transform    *match.Transform `json:"transform,omitempty"`
 }
 
 func toMatchJSON(m match.Match) matchJSON {
 	return matchJSON{Nid: m.Asset.Nid, Tier: m.Tier, Score: m.Score, Distance: m.Distance,
-		Fingerprint: m.Fingerprint, Variant: m.Variant}
+		Fingerprint: m.Fingerprint, Variant: m.Variant,
+		Method: m.Method, QueryOverlap: m.QueryOverlap, AssetOverlap: m.AssetOverlap,
+		Inliers: m.Inliers, Transform: m.Transform}
 }
 
 // byteExact reports whether a match has the same bytes as the query (not

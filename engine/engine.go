@@ -15,6 +15,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
 	"time"
 
 	"github.com/sleuthhq/sleuth"
@@ -43,6 +44,10 @@ type Engine struct {
 	pdq   *index.PDQ
 	exact *exactIndex
 	phash *phashIndex
+	// trim indexes the PDQ of assets trimmed of a uniform border; votes
+	// the keys of their local features (edited.go).
+	trim  *index.PDQ
+	votes *index.Votes
 }
 
 // Open builds the indexes from st and returns an Engine over it. The
@@ -52,12 +57,12 @@ func Open(ctx context.Context, st sleuth.Store, opt Options) (*Engine, error) {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	e := &Engine{store: st, opt: opt, log: log, exact: newExactIndex(), phash: newPHashIndex()}
+	e := &Engine{store: st, opt: opt, log: log, exact: newExactIndex(), phash: newPHashIndex(), votes: index.NewVotes()}
 	start := time.Now()
 	// The PDQ index is built in one go from every stored hash (much faster
 	// than adding them one by one); the other indexes are filled on the way.
-	var ids []index.ID
-	var hashes []fingerprint.PDQ
+	var ids, trimIDs []index.ID
+	var hashes, trimHashes []fingerprint.PDQ
 	n := 0
 	err := st.EachAsset(ctx, func(a *sleuth.Asset) error {
 		if err := e.indexOthers(a); err != nil {
@@ -75,6 +80,11 @@ func Open(ctx context.Context, st sleuth.Store, opt Options) (*Engine, error) {
 				hashes = append(hashes, h)
 			}
 		}
+		if t := storedTrim(a); t != nil {
+			trimIDs = append(trimIDs, index.ID(a.ID))
+			trimHashes = append(trimHashes, t.PDQ)
+		}
+		e.indexFeatures(a)
 		n++
 		if opt.Progress != nil && n%10000 == 0 {
 			opt.Progress(n)
@@ -85,8 +95,9 @@ func Open(ctx context.Context, st sleuth.Store, opt Options) (*Engine, error) {
 		return nil, err
 	}
 	e.pdq = index.BuildPDQ(ids, hashes)
+	e.trim = index.BuildPDQ(trimIDs, trimHashes)
 	log.Info("index built", "assets", n, "seconds", time.Since(start).Seconds(),
-		"pdq_bytes", e.pdq.MemoryBytes())
+		"pdq_bytes", e.pdq.MemoryBytes(), "trim_bytes", e.trim.MemoryBytes(), "vote_bytes", e.votes.MemoryBytes())
 	return e, nil
 }
 
@@ -105,6 +116,10 @@ func (e *Engine) indexAsset(a *sleuth.Asset) error {
 		}
 		e.pdq.Add(index.ID(a.ID), h)
 	}
+	if t := storedTrim(a); t != nil {
+		e.trim.Add(index.ID(a.ID), t.PDQ)
+	}
+	e.indexFeatures(a)
 	return nil
 }
 
@@ -146,6 +161,14 @@ func AssetFromResult(r *fingerprint.Result, source string) *sleuth.Asset {
 			{Kind: sleuth.KindPDQ, Hash: p.PDQ.String(), Quality: p.PDQQuality},
 			{Kind: sleuth.KindPHash, Hash: p.PHash.String()},
 		}
+		if p.Trim != nil {
+			a.Perceptual = append(a.Perceptual, sleuth.Perceptual{Kind: fingerprint.KindTrimmedPDQ, Hash: p.Trim.String(), Quality: p.Trim.Quality})
+		}
+		if p.Features != nil {
+			if s := p.Features.String(); s != "" {
+				a.Perceptual = append(a.Perceptual, sleuth.Perceptual{Kind: fingerprint.KindFeatures, Hash: s})
+			}
+		}
 	}
 	return a
 }
@@ -175,7 +198,7 @@ type RegisterResponse struct {
 // (coded), sleuth.image.unsupported for non-images unless allowed, and the
 // store's.
 func (e *Engine) Register(ctx context.Context, req *RegisterRequest) (*RegisterResponse, error) {
-	res, err := e.fingerprint(req.Path, req.Data)
+	res, err := e.fingerprint(req.Path, req.Data, fingerprint.AssetFeatures)
 	if err != nil && !(req.AllowNonImage && res != nil && errors.Is(err, sleuth.ErrUnsupportedType)) {
 		return nil, err
 	}
@@ -204,17 +227,21 @@ func (e *Engine) Register(ctx context.Context, req *RegisterRequest) (*RegisterR
 	return &RegisterResponse{Asset: a, Created: created}, nil
 }
 
-func (e *Engine) fingerprint(path string, data []byte) (*fingerprint.Result, error) {
-	opt := fingerprint.Options{Limits: e.opt.Limits}
+// fingerprint computes every fingerprint of a file, with up to features
+// local features (0: none).
+func (e *Engine) fingerprint(path string, data []byte, features int) (*fingerprint.Result, error) {
+	opt := fingerprint.Options{Limits: e.opt.Limits, Trim: features > 0, Features: features}
 	if path != "" {
 		return fingerprint.File(path, opt)
 	}
 	return fingerprint.Bytes(data, opt)
 }
 
-// Fingerprint computes the fingerprints of a file without storing it.
+// Fingerprint computes the fingerprints of a file without storing it
+// (those Search computes for a query: with the trimmed PDQ and local
+// features).
 func (e *Engine) Fingerprint(path string, data []byte) (*fingerprint.Result, error) {
-	return e.fingerprint(path, data)
+	return e.fingerprint(path, data, fingerprint.QueryFeatures)
 }
 
 // Has reports whether an asset with this Nid is registered.
@@ -231,6 +258,8 @@ func (e *Engine) Delete(ctx context.Context, nid string) (*sleuth.Asset, error) 
 	e.exact.remove(a)
 	e.pdq.Remove(index.ID(a.ID))
 	e.phash.remove(uint32(a.ID))
+	e.trim.Remove(index.ID(a.ID))
+	e.unindexFeatures(a)
 	return a, nil
 }
 
@@ -239,11 +268,19 @@ type Stats struct {
 	Assets        int   `json:"assets"`
 	PDQEntries    int   `json:"pdq_entries"`
 	PDQIndexBytes int64 `json:"pdq_index_bytes"`
+	// TrimEntries counts the assets with a trimmed PDQ; VotePostings the
+	// (asset, descriptor key) pairs of the local-feature vote index.
+	TrimEntries    int   `json:"trim_entries"`
+	TrimIndexBytes int64 `json:"trim_index_bytes"`
+	VotePostings   int   `json:"vote_postings"`
+	VoteIndexBytes int64 `json:"vote_index_bytes"`
 }
 
 // Stats returns the sizes of the in-memory indexes.
 func (e *Engine) Stats() Stats {
-	return Stats{Assets: e.exact.len(), PDQEntries: e.pdq.Len(), PDQIndexBytes: e.pdq.MemoryBytes()}
+	return Stats{Assets: e.exact.len(), PDQEntries: e.pdq.Len(), PDQIndexBytes: e.pdq.MemoryBytes(),
+		TrimEntries: e.trim.Len(), TrimIndexBytes: e.trim.MemoryBytes(),
+		VotePostings: e.votes.Len(), VoteIndexBytes: e.votes.MemoryBytes()}
 }
 
 // SearchRequest asks which registered assets are copies of a picture: a
@@ -272,7 +309,7 @@ func (e *Engine) Search(ctx context.Context, req *SearchRequest) (*SearchRespons
 	resp := &SearchResponse{}
 	q := req.Query
 	if q == nil {
-		res, err := e.fingerprint(req.Path, req.Data)
+		res, err := e.fingerprint(req.Path, req.Data, fingerprint.QueryFeatures)
 		if err != nil && (res == nil || !errors.Is(err, sleuth.ErrUnsupportedType)) {
 			return nil, err
 		}
@@ -308,6 +345,9 @@ func (e *Engine) Search(ctx context.Context, req *SearchRequest) (*SearchRespons
 			c.PDQDistance, c.PDQVariant = h.Distance, h.Variant
 		}
 	}
+	// Edited copies: trimmed hashes, and the assets the query's local
+	// features vote for (verified below, at most MaxVerified).
+	verify := e.editedCandidates(q, add)
 	ids := make([]sleuth.AssetID, 0, len(cands))
 	for id := range cands {
 		ids = append(ids, sleuth.AssetID(id))
@@ -328,7 +368,12 @@ func (e *Engine) Search(ctx context.Context, req *SearchRequest) (*SearchRespons
 		}
 		c := cands[uint32(a.ID)]
 		c.Asset = a
+		// Whole-picture PDQ matches at a short distance need nothing more;
+		// farther ones are verified too when the votes name them.
+		sure := c.PDQDistance >= 0 && c.PDQDistance <= sureDistance
+		completeEvidence(q, c, !sure && slices.Contains(verify, uint32(a.ID)))
 		if m, ok := match.Judge(*q, *c); ok && m.Score >= req.MinScore {
+			m.Asset = withoutFeatures(m.Asset)
 			resp.Matches = append(resp.Matches, m)
 		}
 	}
@@ -363,7 +408,8 @@ func (e *Engine) LookupPHash(ctx context.Context, h fingerprint.PHash, maxDist, 
 // QueryFromAsset rebuilds a search query from a registered asset's stored
 // fingerprints, to find the copies of an asset given by its Nid. The
 // dihedral variants are not stored, so every variant is the asset's PDQ
-// and Search looks in one orientation only.
+// and Search looks in one orientation only (local features, when stored,
+// still find rotated copies).
 func QueryFromAsset(a *sleuth.Asset) (*match.Query, error) {
 	q := &match.Query{Exact: fingerprint.Exact{Nid: a.Nid, Size: a.Size, MIME: a.MIME}}
 	var err error
@@ -394,6 +440,15 @@ func QueryFromAsset(a *sleuth.Asset) (*match.Query, error) {
 			return nil, err
 		}
 	}
+	// The edited tier's fingerprints, when stored: the trimmed PDQ (in one
+	// orientation too) and the local features.
+	if t := storedTrim(a); t != nil {
+		for i := range t.Dihedral {
+			t.Dihedral[i] = t.PDQ
+		}
+		p.Trim = t
+	}
+	p.Features = storedFeatures(a)
 	q.Pixels = p
 	return q, nil
 }

@@ -46,7 +46,7 @@ func register(t *testing.T, e *Engine, path string) *sleuth.Asset {
 	return res.Asset
 }
 
-func encodeJPEG(t *testing.T, m image.Image, q int) []byte {
+func encodeJPEG(t testing.TB, m image.Image, q int) []byte {
 	var buf bytes.Buffer
 	if err := jpeg.Encode(&buf, m, &jpeg.Options{Quality: q}); err != nil {
 		t.Fatal(err)
@@ -54,7 +54,7 @@ func encodeJPEG(t *testing.T, m image.Image, q int) []byte {
 	return buf.Bytes()
 }
 
-func decode(t *testing.T, path string) *image.RGBA {
+func decode(t testing.TB, path string) *image.RGBA {
 	img, err := imaging.DecodeFile(path, imaging.Limits{})
 	if err != nil {
 		t.Fatal(err)

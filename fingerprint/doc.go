@@ -14,6 +14,14 @@
 //     the 8 dihedral transforms of the picture, derived from the DCT.
 //   - pHash: a 64-bit DCT hash; see PHash for the exact variant.
 //
+// For the edited-copy tier, on request (Options.Trim, Options.Features):
+//
+//   - the PDQ of the picture inside a uniform border (TrimBorders, TrimOf;
+//     kind KindTrimmedPDQ when stored);
+//   - local features (ExtractFeatures): ORB-like keypoints with 256-bit
+//     rotated BRIEF descriptors and a 32x32 luma thumbnail, stored as a
+//     base64 blob of kind KindFeatures (ParseFeatures reads it back).
+//
 // All fingerprints are comparable value types with String and Parse
 // functions, usable as map keys. Every function here is pure apart from
 // reading the file it is given.

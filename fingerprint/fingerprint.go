@@ -95,6 +95,12 @@ type Pixels struct {
 	PDQDihedral [8]PDQ `json:"pdq_dihedral"`
 	PHash       PHash  `json:"phash"`
 	PixelSHA256 Digest `json:"pixel_sha256"`
+	// Trim is the picture inside its uniform border with its PDQ: nil
+	// unless Options.Trim asked for it and there is such a border.
+	Trim *Trim `json:"trim,omitempty"`
+	// Features are the local features: nil unless Options.Features asked
+	// for them (and for pictures too small to have any).
+	Features *Features `json:"-"`
 }
 
 // Result is every fingerprint of one file. Pixels is nil when the file is
@@ -108,6 +114,12 @@ type Result struct {
 type Options struct {
 	// Limits bound decoding; zero fields take imaging.DefaultLimits.
 	Limits imaging.Limits
+	// Trim asks for the PDQ of the picture inside its uniform border
+	// (Pixels.Trim).
+	Trim bool
+	// Features asks for up to this many local features (Pixels.Features);
+	// 0: none.
+	Features int
 }
 
 // ExactOf streams r through the Nid builder, sha256 and BLAKE3 in one pass
@@ -173,6 +185,7 @@ func Bytes(data []byte, opt Options) (*Result, error) {
 		return res, err
 	}
 	res.Pixels = PixelsOf(img)
+	res.Pixels.extend(img.RGBA, opt)
 	return res, nil
 }
 

@@ -13,8 +13,10 @@
 //     MinQuality. A PDQ of lower quality (flat or tiny pictures) is never
 //     trusted alone: such a match needs the pHash to agree too, and scores
 //     lower.
-//   - edited: the same work cropped, padded, overlaid or rotated by any
-//     angle (methods of their own; none yet in this package's Judge).
+//   - edited: the same work cropped, padded, overlaid, embedded or
+//     rotated by any angle: the PDQ of the picture inside a uniform
+//     border (trimmed_pdq), or local features that one similarity
+//     transform maps onto each other (local_features, see Verify).
 //
 // Judge is a pure function: the engine gathers candidates from its indexes
 // and the store, and Judge decides. Everything here is deterministic.
@@ -91,6 +93,12 @@ type Candidate struct {
 	// when no PDQ evidence was found.
 	PDQDistance int
 	PDQVariant  int
+	// Trim is the best match of a trimmed picture's PDQ (the query's, the
+	// asset's or both), nil when none was found.
+	Trim *TrimEvidence
+	// Geometry is the geometric verification of the local features, nil
+	// when none was run or it found no transform.
+	Geometry *Geometry
 }
 
 // Match is one verdict: this asset is a copy of the query.
@@ -111,6 +119,16 @@ type Match struct {
 	// QueryQuality and AssetQuality are the PDQ qualities compared.
 	QueryQuality int `json:"query_quality,omitempty"`
 	AssetQuality int `json:"asset_quality,omitempty"`
+	// Evidence of the edited tier (zero otherwise): the method that
+	// found the copy (the Method* constants), the fractions of the query's
+	// and of the asset's area that the two pictures share, and, for
+	// local features, the number of keypoints that agree and the
+	// transform mapping the asset onto the query.
+	Method       string     `json:"method,omitempty"`
+	QueryOverlap float64    `json:"query_overlap,omitempty"`
+	AssetOverlap float64    `json:"asset_overlap,omitempty"`
+	Inliers      int        `json:"inliers,omitempty"`
+	Transform    *Transform `json:"transform,omitempty"`
 }
 
 // Judge decides whether c is a copy of q. It returns false when the
@@ -133,11 +151,11 @@ func Judge(q Query, c Candidate) (Match, bool) {
 		return m, true
 	}
 	if q.Pixels == nil || c.PDQDistance < 0 || c.PDQDistance > MaxNearExactDistance {
-		return Match{}, false
+		return judgeEdited(q, c)
 	}
 	pdq, ok := a.PerceptualOf(sleuth.KindPDQ)
 	if !ok {
-		return Match{}, false
+		return judgeEdited(q, c)
 	}
 	m.Distance = c.PDQDistance
 	m.Variant = VariantNames[c.PDQVariant&7]
@@ -149,13 +167,26 @@ func Judge(q Query, c Candidate) (Match, bool) {
 	}
 	m.Tier, m.Fingerprint = TierNearExact, ByPDQ
 	m.Score = nearExactScore(c.PDQDistance)
+	if m.PHashDistance >= 0 && m.PHashDistance <= maxCorroboratingPHashFar {
+		// A distant PDQ that the pHash confirms almost bit for bit: on
+		// the accuracy benchmark every such match was a copy.
+		m.Score = max(m.Score, corroboratedScore(c.PDQDistance))
+	}
 	if min(m.QueryQuality, m.AssetQuality) < MinQuality {
 		// Flat or tiny pictures hash alike: a PDQ match alone says little.
 		if m.PHashDistance < 0 || m.PHashDistance > MaxCorroboratingPHash {
-			return Match{}, false
+			return judgeEdited(q, c)
 		}
 		m.Fingerprint = ByPDQPHash
-		m.Score = math.Min(m.Score, 0.6)
+		m.Score = math.Min(m.Score, MaxCorroboratedScore)
+	}
+	if g := c.Geometry; g != nil {
+		// Local features that agree make a distant PDQ match surer.
+		if s := FeatureScore(*g); s > m.Score {
+			tr := g.Transform
+			m.Score, m.Method, m.Inliers, m.Transform = s, MethodLocalFeatures, g.Inliers, &tr
+			m.QueryOverlap, m.AssetOverlap = g.QueryOverlap, g.AssetOverlap
+		}
 	}
 	return m, true
 }
@@ -167,15 +198,49 @@ func MaxPDQScore(d int) float64 {
 	if d < 0 || d > MaxNearExactDistance {
 		return 0
 	}
-	return nearExactScore(d)
+	return max(nearExactScore(d), corroboratedScore(d))
 }
 
-// nearExactScore maps a PDQ distance (0..31) to a score: 0.99 at distance
-// 0, falling with the square of the distance to 0.75 at 31. Provisional:
-// the accuracy benchmark calibrates it (docs/MATCHING.md).
+// corroboratedScore is the score of a PDQ match at distance d whose pHash
+// is within maxCorroboratingPHashFar (0 outside minCorroboratedPDQ to
+// maxCorroboratedPDQ).
+func corroboratedScore(d int) float64 {
+	if d < minCorroboratedPDQ || d > maxCorroboratedPDQ {
+		return 0
+	}
+	return corroboratedPDQScore
+}
+
+// A PDQ distance from minCorroboratedPDQ to maxCorroboratedPDQ, beyond
+// where PDQ alone scores >= LikelyScore, scores corroboratedPDQScore (just
+// under SureScore: the benchmark showed these >= 99% true, too few to
+// show 99.9%) when the pHash (original orientation) is within
+// maxCorroboratingPHashFar: two hashes agreeing tell a copy from a
+// look-alike that PDQ alone does not.
+const (
+	minCorroboratedPDQ       = 11
+	maxCorroboratedPDQ       = 19
+	maxCorroboratingPHashFar = 2
+	corroboratedPDQScore     = 0.885
+)
+
+// nearExactScore maps a PDQ distance (0..31) to a score, calibrated on the
+// accuracy benchmark (docs/MATCHING.md): 0.99 at distance 0 falling by
+// 0.009 a step to 0.9 at 10 (where matches were still >= 99.9% true),
+// then by 0.1 a step to 0.6 at 13, then from 0.5 at 14 to 0.3 at 31:
+// beyond 13 a PDQ match alone is wrong too often (distinct pictures drawn
+// from one template) to reach 0.55 without a geometric verification.
 func nearExactScore(d int) float64 {
-	x := float64(d) / MaxNearExactDistance
-	return math.Round((0.99-0.24*x*x)*1000) / 1000
+	var s float64
+	switch {
+	case d <= 10:
+		s = 0.99 - 0.009*float64(d)
+	case d <= 13:
+		s = 0.9 - 0.1*float64(d-10)
+	default:
+		s = 0.5 - 0.2*float64(d-14)/float64(MaxNearExactDistance-14)
+	}
+	return math.Round(s*1000) / 1000
 }
 
 // Sort orders matches best first: by tier, then score, then the asset

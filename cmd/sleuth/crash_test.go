@@ -65,7 +65,10 @@ func TestIndexKilled(t *testing.T) {
 	kept := 0
 	err = st.EachAsset(context.Background(), func(a *sleuth.Asset) error {
 		kept++
-		if len(a.Perceptual) != 2 || a.PixelSHA256 == "" {
+		_, pdq := a.PerceptualOf(sleuth.KindPDQ)
+		_, phash := a.PerceptualOf(sleuth.KindPHash)
+		_, features := a.PerceptualOf(sleuth.KindFeatures)
+		if !pdq || !phash || !features || a.PixelSHA256 == "" {
 			return fmt.Errorf("asset %s is incomplete: %+v", a.Nid, a.Perceptual)
 		}
 		return nil

@@ -1,0 +1,173 @@
+package engine
+
+import (
+	"slices"
+
+	"github.com/sleuthhq/sleuth"
+	"github.com/sleuthhq/sleuth/fingerprint"
+	"github.com/sleuthhq/sleuth/index"
+	"github.com/sleuthhq/sleuth/match"
+)
+
+// The edited tier's candidates (docs/MATCHING.md): assets whose trimmed
+// PDQ is near the query's whole or trimmed PDQ (or whose whole PDQ is near
+// the query's trimmed one), and the assets that most of the query's local
+// feature descriptors vote for. Each is then judged on the trimmed hashes
+// and on a geometric verification of the local features.
+
+const (
+	// MaxVerified bounds the assets a query's local features are verified
+	// against (the vote index's best).
+	MaxVerified = 16
+	// minVotes is the least number of votes for a verification.
+	minVotes = 3
+	// sureDistance is the PDQ distance up to which a near_exact match is
+	// not verified geometrically.
+	sureDistance = 8
+)
+
+// storedTrim returns the asset's trimmed PDQ, or nil.
+func storedTrim(a *sleuth.Asset) *fingerprint.Trim {
+	p, ok := a.PerceptualOf(fingerprint.KindTrimmedPDQ)
+	if !ok {
+		return nil
+	}
+	t, err := fingerprint.ParseTrim(p.Hash)
+	if err != nil {
+		return nil
+	}
+	t.Quality = p.Quality
+	return t
+}
+
+// storedFeatures returns the asset's local features, or nil.
+func storedFeatures(a *sleuth.Asset) *fingerprint.Features {
+	p, ok := a.PerceptualOf(fingerprint.KindFeatures)
+	if !ok {
+		return nil
+	}
+	f, err := fingerprint.ParseFeatures(p.Hash)
+	if err != nil {
+		return nil
+	}
+	return f
+}
+
+// voteKeys are the vote index entries of a set of features
+// (fingerprint.VoteKey and VoteCheck).
+func voteKeys(f *fingerprint.Features) []index.VoteEntry {
+	if f == nil {
+		return nil
+	}
+	keys := make([]index.VoteEntry, len(f.Points))
+	for i := range f.Points {
+		d := &f.Points[i].Desc
+		keys[i] = index.VoteEntry{Key: fingerprint.VoteKey(d), Check: fingerprint.VoteCheck(d)}
+	}
+	return keys
+}
+
+func (e *Engine) indexFeatures(a *sleuth.Asset) {
+	if f := storedFeatures(a); f != nil {
+		e.votes.Add(index.ID(a.ID), voteKeys(f))
+	}
+}
+
+func (e *Engine) unindexFeatures(a *sleuth.Asset) {
+	if f := storedFeatures(a); f != nil {
+		e.votes.Remove(index.ID(a.ID), voteKeys(f))
+	}
+}
+
+// editedCandidates adds to cands the candidates of the edited tier, with
+// their trimmed-PDQ evidence, and returns the ids of those to verify
+// geometrically.
+func (e *Engine) editedCandidates(q *match.Query, add func(uint32) *match.Candidate) []uint32 {
+	p := q.Pixels
+	if p == nil {
+		return nil
+	}
+	qw, qh := p.Width, p.Height
+	setTrim := func(c *match.Candidate, t match.TrimEvidence) {
+		if c.Trim == nil || t.Distance < c.Trim.Distance {
+			c.Trim = &t
+		}
+	}
+	// The query trimmed, against whole assets.
+	if qt := p.Trim; qt != nil && qt.Quality >= match.MinQuality {
+		for _, h := range e.pdq.Search(qt.Dihedral[:], match.MaxTrimDistance) {
+			setTrim(add(uint32(h.ID)), match.TrimEvidence{
+				Distance: h.Distance, Variant: h.Variant,
+				QueryFraction: qt.Fraction(qw, qh), AssetFraction: 1,
+				QueryQuality: qt.Quality, AssetQuality: -1, // the asset's is read from it
+			})
+		}
+	}
+	// Trimmed assets, against the whole query and the trimmed query.
+	if p.PDQQuality >= match.MinQuality {
+		for _, h := range e.trim.Search(p.PDQDihedral[:], match.MaxTrimDistance) {
+			setTrim(add(uint32(h.ID)), match.TrimEvidence{
+				Distance: h.Distance, Variant: h.Variant, QueryFraction: 1, AssetFraction: -1,
+				QueryQuality: p.PDQQuality, AssetQuality: -1,
+			})
+		}
+	}
+	if qt := p.Trim; qt != nil && qt.Quality >= match.MinQuality {
+		for _, h := range e.trim.Search(qt.Dihedral[:], match.MaxTrimDistance) {
+			setTrim(add(uint32(h.ID)), match.TrimEvidence{
+				Distance: h.Distance, Variant: h.Variant, QueryFraction: qt.Fraction(qw, qh), AssetFraction: -1,
+				QueryQuality: qt.Quality, AssetQuality: -1,
+			})
+		}
+	}
+	var verify []uint32
+	if p.Features != nil {
+		for _, h := range e.votes.Search(voteKeys(p.Features), minVotes, MaxVerified) {
+			add(uint32(h.ID))
+			verify = append(verify, uint32(h.ID))
+		}
+	}
+	return verify
+}
+
+// completeEvidence fills in what the candidate's evidence needs from the
+// loaded asset: the asset side of trimmed matches, and the geometric
+// verification when asked.
+func completeEvidence(q *match.Query, c *match.Candidate, verify bool) {
+	a := c.Asset
+	if t := c.Trim; t != nil {
+		if t.AssetFraction < 0 {
+			at := storedTrim(a)
+			if at == nil {
+				c.Trim = nil
+			} else {
+				t.AssetFraction, t.AssetQuality = at.Fraction(a.Width, a.Height), at.Quality
+			}
+		} else if pdq, ok := a.PerceptualOf(sleuth.KindPDQ); ok {
+			t.AssetQuality = pdq.Quality
+		}
+	}
+	if !verify || q.Pixels == nil || q.Pixels.Features == nil {
+		return
+	}
+	af := storedFeatures(a)
+	if af == nil {
+		return
+	}
+	if g, ok := match.Verify(q.Pixels.Features, q.Pixels.Width, q.Pixels.Height, af, a.Width, a.Height); ok {
+		c.Geometry = &g
+	}
+}
+
+// withoutFeatures returns a with the local features left out of its
+// perceptual fingerprints (they are kilobytes of base64, of no use to a
+// reader of the match), as a copy when there were any.
+func withoutFeatures(a *sleuth.Asset) *sleuth.Asset {
+	i := slices.IndexFunc(a.Perceptual, func(p sleuth.Perceptual) bool { return p.Kind == fingerprint.KindFeatures })
+	if i < 0 {
+		return a
+	}
+	b := *a
+	b.Perceptual = slices.DeleteFunc(slices.Clone(a.Perceptual), func(p sleuth.Perceptual) bool { return p.Kind == fingerprint.KindFeatures })
+	return &b
+}

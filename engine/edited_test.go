@@ -1,0 +1,201 @@
+package engine
+
+import (
+	"context"
+	"image"
+	"image/color"
+	"math"
+	"path/filepath"
+	"testing"
+
+	"golang.org/x/image/draw"
+	"golang.org/x/image/math/f64"
+
+	"github.com/sleuthhq/sleuth"
+	"github.com/sleuthhq/sleuth/fingerprint"
+	"github.com/sleuthhq/sleuth/match"
+	"github.com/sleuthhq/sleuth/store/sqlite"
+)
+
+const labelme = td + "reg-test-input/labelme-subset/"
+
+// cropTo keeps the window of frac of src's area (each side sqrt(frac))
+// whose top-left corner is at (fx, fy) of the free margin.
+func cropTo(src *image.RGBA, frac, fx, fy float64) *image.RGBA {
+	w, h := src.Rect.Dx(), src.Rect.Dy()
+	cw, ch := int(float64(w)*math.Sqrt(frac)), int(float64(h)*math.Sqrt(frac))
+	x0, y0 := int(float64(w-cw)*fx), int(float64(h-ch)*fy)
+	out := image.NewRGBA(image.Rect(0, 0, cw, ch))
+	draw.Draw(out, out.Rect, src, image.Pt(x0, y0), draw.Src)
+	return out
+}
+
+// padBy adds a solid border so that each side grows by frac, unevenly.
+func padBy(src *image.RGBA, frac float64, c color.RGBA) *image.RGBA {
+	w, h := src.Rect.Dx(), src.Rect.Dy()
+	pw, ph := int(float64(w)*frac), int(float64(h)*frac)
+	out := image.NewRGBA(image.Rect(0, 0, w+pw, h+ph))
+	draw.Draw(out, out.Rect, image.NewUniform(c), image.Point{}, draw.Src)
+	draw.Draw(out, src.Rect.Add(image.Pt(pw/3, ph*2/3)), src, image.Point{}, draw.Src)
+	return out
+}
+
+// rotateBy turns src by deg degrees (clockwise on screen) about its
+// centre on a white canvas of the same size.
+func rotateBy(src *image.RGBA, deg float64) *image.RGBA {
+	w, h := float64(src.Rect.Dx()), float64(src.Rect.Dy())
+	out := image.NewRGBA(src.Rect)
+	draw.Draw(out, out.Rect, image.White, image.Point{}, draw.Src)
+	s, c := math.Sincos(deg * math.Pi / 180)
+	cx, cy := w/2, h/2
+	m := f64.Aff3{c, -s, cx - c*cx + s*cy, s, c, cy - s*cx - c*cy}
+	draw.BiLinear.Transform(out, m, src, src.Rect, draw.Over, nil)
+	return out
+}
+
+// embedIn scales src to cover frac of bg's area and draws it at (fx, fy)
+// of the free space.
+func embedIn(src, bg *image.RGBA, frac, fx, fy float64) *image.RGBA {
+	out := image.NewRGBA(bg.Rect)
+	draw.Draw(out, out.Rect, bg, image.Point{}, draw.Src)
+	bw, bh := float64(bg.Rect.Dx()), float64(bg.Rect.Dy())
+	k := math.Sqrt(frac * bw * bh / float64(src.Rect.Dx()*src.Rect.Dy()))
+	sw, sh := int(float64(src.Rect.Dx())*k), int(float64(src.Rect.Dy())*k)
+	x0, y0 := int((bw-float64(sw))*fx), int((bh-float64(sh))*fy)
+	draw.CatmullRom.Scale(out, image.Rect(x0, y0, x0+sw, y0+sh), src, src.Rect, draw.Src, nil)
+	return out
+}
+
+func TestSearchEditedCopies(t *testing.T) {
+	e, path := openTest(t)
+	bridge := register(t, e, td+"bridge-mods/aaa-orig.jpg")
+	room := register(t, e, labelme+"q0122.jpg")
+	for _, f := range []string{"q0291.jpg", "q0746.jpg", "q1050.jpg", "q2821.jpg"} {
+		register(t, e, labelme+f)
+	}
+	for _, a := range []*sleuth.Asset{bridge, room} {
+		if _, ok := a.PerceptualOf(fingerprint.KindFeatures); !ok {
+			t.Fatalf("%s registered without local features", a.Source)
+		}
+	}
+	st := e.Stats()
+	if st.VotePostings < 6*100 {
+		t.Errorf("stats %+v", st)
+	}
+	bridgePix := decode(t, td+"bridge-mods/aaa-orig.jpg")
+	roomPix := decode(t, labelme+"q0122.jpg")
+	unregistered := decode(t, labelme+"q0003.jpg")
+	tests := []struct {
+		name   string
+		img    *image.RGBA
+		want   *sleuth.Asset
+		method string // "": trimmed_pdq or local_features
+		// Expected transform (scale, rotation) and overlaps, roughly.
+		scale, deg     float64
+		qOv, aOv, slop float64
+	}{
+		{"crop 20% off-centre", cropTo(bridgePix, 0.8, 0.8, 0.2), bridge, match.MethodLocalFeatures, 1, 0, 1, 0.8, 0.05},
+		{"crop 50%", cropTo(roomPix, 0.5, 0.5, 0.5), room, match.MethodLocalFeatures, 1, 0, 1, 0.5, 0.05},
+		{"pad 20% solid", padBy(bridgePix, 0.2, color.RGBA{200, 30, 60, 255}), bridge, "", 0, 0, 0.69, 1, 0.05},
+		{"rotate 5", rotateBy(bridgePix, 5), bridge, match.MethodLocalFeatures, 1, 5, 0.9, 0.9, 0.1},
+		{"embedded at 30%", embedIn(roomPix, unregistered, 0.3, 0.7, 0.4), room, match.MethodLocalFeatures, 0, 0, 0.3, 1, 0.05},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			ms := search(t, e, encodeJPEG(t, tt.img, 90))
+			if len(ms) != 1 {
+				t.Fatalf("%d matches, want 1: %+v", len(ms), ms)
+			}
+			m := ms[0]
+			okMethod := m.Method == tt.method || tt.method == "" && (m.Method == match.MethodTrimmedPDQ || m.Method == match.MethodLocalFeatures)
+			if m.Asset.ID != tt.want.ID || m.Tier != match.TierEdited || !okMethod || m.Score < 0.3 {
+				t.Fatalf("match %s tier %s method %s score %v, want %s edited %s", m.Asset.Source, m.Tier, m.Method, m.Score, tt.want.Source, tt.method)
+			}
+			if _, ok := m.Asset.PerceptualOf(fingerprint.KindFeatures); ok {
+				t.Error("the match's asset carries its local features")
+			}
+			if math.Abs(m.QueryOverlap-tt.qOv) > tt.slop || math.Abs(m.AssetOverlap-tt.aOv) > tt.slop {
+				t.Errorf("overlaps query %v asset %v, want %v %v", m.QueryOverlap, m.AssetOverlap, tt.qOv, tt.aOv)
+			}
+			if m.Method != match.MethodLocalFeatures {
+				return
+			}
+			tr := m.Transform
+			if tr == nil || m.Inliers < match.MinInliers {
+				t.Fatalf("no geometric evidence: %+v", m)
+			}
+			if tt.scale > 0 && math.Abs(tr.Scale-tt.scale) > 0.03 {
+				t.Errorf("scale %v, want %v", tr.Scale, tt.scale)
+			}
+			if math.Abs(tr.RotationDeg-tt.deg) > 2 {
+				t.Errorf("rotation %v, want %v", tr.RotationDeg, tt.deg)
+			}
+		})
+	}
+	t.Run("distinct picture", func(t *testing.T) {
+		if ms := search(t, e, encodeJPEG(t, unregistered, 90)); len(ms) != 0 {
+			t.Errorf("an unregistered picture matched: %+v", ms)
+		}
+	})
+
+	// The fingerprints are stored: a new engine over the same store finds
+	// the copies, and Delete takes them out of the indexes.
+	st2, err := sqlite.Open(context.Background(), path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st2.Close()
+	e2, err := Open(context.Background(), st2, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := e2.Stats(); got.VotePostings != e.Stats().VotePostings || got.TrimEntries != e.Stats().TrimEntries {
+		t.Errorf("reopened stats %+v, want %+v", got, e.Stats())
+	}
+	crop := encodeJPEG(t, cropTo(bridgePix, 0.8, 0.1, 0.9), 90)
+	if ms := search(t, e2, crop); len(ms) != 1 || ms[0].Asset.ID != bridge.ID || ms[0].Tier != match.TierEdited {
+		t.Fatalf("after reopening: %+v", ms)
+	}
+	before := e2.Stats().VotePostings
+	if _, err := e2.Delete(context.Background(), bridge.Nid); err != nil {
+		t.Fatal(err)
+	}
+	if after := e2.Stats().VotePostings; after >= before {
+		t.Errorf("vote postings %d -> %d after delete", before, after)
+	}
+	if ms := search(t, e2, crop); len(ms) != 0 {
+		t.Errorf("deleted asset still found: %+v", ms)
+	}
+	if ms := search(t, e2, encodeJPEG(t, padBy(bridgePix, 0.2, color.RGBA{0, 0, 0, 255}), 90)); len(ms) != 0 {
+		t.Errorf("deleted asset still found by its trimmed hash: %+v", ms)
+	}
+}
+
+// Searching by a registered asset's Nid uses its stored local features.
+func TestQueryFromAssetEdited(t *testing.T) {
+	e, _ := openTest(t)
+	ctx := context.Background()
+	bridgePix := decode(t, td+"bridge-mods/aaa-orig.jpg")
+	copyRes, err := e.Register(ctx, &RegisterRequest{Data: encodeJPEG(t, cropTo(bridgePix, 0.6, 0.3, 0.6), 90), Source: "crop.jpg"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	orig := register(t, e, td+"bridge-mods/aaa-orig.jpg")
+	q, err := QueryFromAsset(orig)
+	if err != nil || q.Pixels.Features == nil {
+		t.Fatalf("query %+v %v", q, err)
+	}
+	resp, err := e.Search(ctx, &SearchRequest{Query: q})
+	if err != nil {
+		t.Fatal(err)
+	}
+	found := false
+	for _, m := range resp.Matches {
+		if m.Asset.ID == copyRes.Asset.ID {
+			found = m.Tier == match.TierEdited && filepath.Base(m.Asset.Source) == "crop.jpg"
+		}
+	}
+	if !found {
+		t.Errorf("the registered crop was not found from the original's Nid: %+v", resp.Matches)
+	}
+}

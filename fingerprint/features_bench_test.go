@@ -1,0 +1,45 @@
+package fingerprint
+
+import (
+	"image/color"
+	"testing"
+)
+
+// BenchmarkEdited measures, on the decoded 1024x1024 photo, the
+// fingerprints of the edited tier: local features as registered (192) and
+// as queried (512), and border trimming with the trimmed PDQ (on the photo
+// in a 10% frame). It reports the stored size of the registered features.
+func BenchmarkEdited(b *testing.B) {
+	s := loadBench(b)
+	b.Run("features-asset", func(b *testing.B) {
+		b.ReportAllocs()
+		var f *Features
+		for b.Loop() {
+			f = ExtractFeatures(s.rgba, AssetFeatures)
+		}
+		b.ReportMetric(float64(len(f.String())), "stored-bytes")
+	})
+	b.Run("features-query", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			ExtractFeatures(s.rgba, QueryFeatures)
+		}
+	})
+	framed := framed(s.rgba, 100, 60, 40, 120, color.RGBA{250, 250, 250, 255}, 0)
+	b.Run("trim", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			if TrimOf(framed) == nil {
+				b.Fatal("not trimmed")
+			}
+		}
+	})
+	b.Run("fingerprint-asset", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			if _, err := Bytes(s.jpeg, Options{Trim: true, Features: AssetFeatures}); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+}

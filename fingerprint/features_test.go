@@ -1,0 +1,209 @@
+package fingerprint
+
+import (
+	"bytes"
+	"encoding/base64"
+	"image"
+	"image/color"
+	"math"
+	"testing"
+
+	"github.com/sleuthhq/sleuth/imaging"
+)
+
+// squares draws dark squares of side s on white at the given top-left
+// corners, on a w x h canvas.
+func squares(w, h, s int, at [][2]int) *image.RGBA {
+	img := image.NewRGBA(image.Rect(0, 0, w, h))
+	for i := range img.Pix {
+		img.Pix[i] = 255
+	}
+	for _, p := range at {
+		for y := p[1]; y < p[1]+s; y++ {
+			for x := p[0]; x < p[0]+s; x++ {
+				img.SetRGBA(x, y, color.RGBA{30, 30, 30, 255})
+			}
+		}
+	}
+	return img
+}
+
+func TestKeypointsOnSquares(t *testing.T) {
+	// Three 40-pixel squares: their 12 corners are the only corners.
+	at := [][2]int{{60, 60}, {200, 90}, {110, 200}}
+	img := squares(320, 320, 40, at)
+	f := ExtractFeatures(img, 64)
+	if f == nil || f.Width != 320 || f.Height != 320 {
+		t.Fatalf("features %+v", f)
+	}
+	var corners [][2]float64
+	for _, p := range at {
+		for _, d := range [][2]int{{0, 0}, {40, 0}, {0, 40}, {40, 40}} {
+			corners = append(corners, [2]float64{float64(p[0] + d[0]), float64(p[1] + d[1])})
+		}
+	}
+	found := make([]bool, len(corners))
+	for _, k := range f.Points {
+		x, y := float64(k.X)*320, float64(k.Y)*320
+		near := false
+		for i, c := range corners {
+			// A keypoint of level L is placed within about 2^(L/2)+2 pixels.
+			if math.Hypot(x-c[0], y-c[1]) <= 3+2*LevelScale(k.Level) {
+				found[i], near = true, true
+			}
+		}
+		if !near {
+			t.Errorf("keypoint at (%.1f, %.1f) level %d is on no corner", x, y, k.Level)
+		}
+	}
+	for i, ok := range found {
+		if !ok {
+			t.Errorf("corner %v not found", corners[i])
+		}
+	}
+	// Deterministic.
+	if g := ExtractFeatures(img, 64); g.String() != f.String() {
+		t.Error("two extractions differ")
+	}
+}
+
+func TestFeaturesRotationInvariant(t *testing.T) {
+	src, err := imaging.DecodeFile("../testdata/pdq/bridge-mods/aaa-orig.jpg", imaging.Limits{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	a := ExtractFeatures(src.RGBA, AssetFeatures)
+	rot := rotate90(src.RGBA)
+	b := ExtractFeatures(rot, QueryFeatures)
+	if a == nil || b == nil || len(a.Points) != AssetFeatures {
+		t.Fatalf("features: %v %v", a, b)
+	}
+	// Every asset keypoint's counterpart in the turned picture: (x, y) ->
+	// (1-y, x) in fractions. Count those whose nearest descriptor in the
+	// turned picture is that counterpart.
+	hits := 0
+	for _, p := range a.Points {
+		best, bj := 257, -1
+		for j := range b.Points {
+			if d := DescDistance(&p.Desc, &b.Points[j].Desc); d < best {
+				best, bj = d, j
+			}
+		}
+		q := b.Points[bj]
+		dx := float64(q.X-(1-p.Y)) * float64(rot.Rect.Dx())
+		dy := float64(q.Y-p.X) * float64(rot.Rect.Dy())
+		if math.Hypot(dx, dy) < 8*LevelScale(p.Level) {
+			hits++
+		}
+	}
+	if hits < len(a.Points)/3 {
+		t.Errorf("only %d of %d keypoints found again in the turned picture", hits, len(a.Points))
+	}
+}
+
+// rotate90 turns img a quarter turn clockwise.
+func rotate90(img *image.RGBA) *image.RGBA {
+	w, h := img.Rect.Dx(), img.Rect.Dy()
+	out := image.NewRGBA(image.Rect(0, 0, h, w))
+	for y := 0; y < h; y++ {
+		for x := 0; x < w; x++ {
+			out.SetRGBA(h-1-y, x, img.RGBAAt(x, y))
+		}
+	}
+	return out
+}
+
+func TestFeaturesTooSmall(t *testing.T) {
+	if f := ExtractFeatures(textured(40, 300, 1), 10); f != nil {
+		t.Errorf("a 40-pixel-wide picture has features: %d", len(f.Points))
+	}
+	flat := image.NewRGBA(image.Rect(0, 0, 200, 200))
+	if f := ExtractFeatures(flat, 10); f != nil {
+		t.Errorf("a black picture has features: %d", len(f.Points))
+	}
+	if f := ExtractFeatures(nil, 10); f != nil {
+		t.Error("nil picture")
+	}
+}
+
+func TestFeaturesRoundTrip(t *testing.T) {
+	f := ExtractFeatures(textured(300, 200, 5), 50)
+	if f == nil || len(f.Points) != 50 {
+		t.Fatalf("features %v", f)
+	}
+	s := f.String()
+	if want := base64.RawStdEncoding.EncodedLen(featuresHeader + 50*featurePointBytes + ThumbSide*ThumbSide); len(s) != want {
+		t.Errorf("stored form is %d characters, want %d", len(s), want)
+	}
+	g, err := ParseFeatures(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if g.Width != f.Width || g.Height != f.Height || len(g.Points) != len(f.Points) {
+		t.Fatalf("header differs: %dx%d %d", g.Width, g.Height, len(g.Points))
+	}
+	for i := range f.Points {
+		p, q := f.Points[i], g.Points[i]
+		if p.Desc != q.Desc || p.Level != q.Level || p.Angle != q.Angle ||
+			math.Abs(float64(p.X-q.X)) > 1e-4 || math.Abs(float64(p.Y-q.Y)) > 1e-4 {
+			t.Fatalf("keypoint %d: %+v != %+v", i, p, q)
+		}
+	}
+	if g.String() != s || !bytes.Equal(g.Thumb, f.Thumb) {
+		t.Error("re-encoding differs")
+	}
+	// Version 1 blobs (no thumbnail) still parse.
+	b, _ := f.MarshalBinary()
+	b[0] = 1
+	v1, err := ParseFeatures(base64.RawStdEncoding.EncodeToString(b[:len(b)-ThumbSide*ThumbSide]))
+	if err != nil || v1.Thumb != nil || len(v1.Points) != 50 {
+		t.Errorf("version 1: %v", err)
+	}
+}
+
+func TestParseFeaturesErrors(t *testing.T) {
+	good, _ := ExtractFeatures(textured(300, 200, 5), 3).MarshalBinary()
+	bad := func(mut func(b []byte) []byte) string {
+		return base64.RawStdEncoding.EncodeToString(mut(bytes.Clone(good)))
+	}
+	for name, s := range map[string]string{
+		"empty":        "",
+		"not base64":   "!!!!",
+		"padded":       base64.StdEncoding.EncodeToString(good[:len(good)-1]),
+		"version":      bad(func(b []byte) []byte { b[0] = 3; return b }),
+		"no thumbnail": bad(func(b []byte) []byte { return b[:len(b)-ThumbSide*ThumbSide] }),
+		"zero width":   bad(func(b []byte) []byte { b[1], b[2] = 0, 0; return b }),
+		"wide frame":   bad(func(b []byte) []byte { b[1], b[2] = 2, 1; return b }),
+		"short":        bad(func(b []byte) []byte { return b[:len(b)-1] }),
+		"long":         bad(func(b []byte) []byte { return append(b, 0) }),
+		"count":        bad(func(b []byte) []byte { b[6]++; return b }),
+		"level":        bad(func(b []byte) []byte { b[featuresHeader+4] = 9; return b }),
+		"header only":  bad(func(b []byte) []byte { return b[:5] }),
+		"over the max": bad(func(b []byte) []byte { b[5], b[6] = 0x10, 0x01; return b }),
+	} {
+		if _, err := ParseFeatures(s); err == nil {
+			t.Errorf("%s: accepted", name)
+		}
+	}
+}
+
+func FuzzParseFeatures(f *testing.F) {
+	f.Add(ExtractFeatures(textured(300, 200, 5), 3).String())
+	f.Add("")
+	f.Add("AQAB")
+	f.Fuzz(func(t *testing.T, s string) {
+		g, err := ParseFeatures(s)
+		if err != nil {
+			return
+		}
+		if len(g.Points) > MaxStoredFeatures || g.Width < 1 || g.Width > FeatureSide {
+			t.Fatalf("accepted out of range: %dx%d, %d", g.Width, g.Height, len(g.Points))
+		}
+		if g.Thumb == nil {
+			return // version 1: only version 2 is written
+		}
+		if _, err := ParseFeatures(g.String()); err != nil {
+			t.Fatalf("re-encoded form rejected: %v", err)
+		}
+	})
+}

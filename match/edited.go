@@ -1,0 +1,189 @@
+package match
+
+import (
+	"math"
+)
+
+// Methods of the edited tier, as reported in Match.Method (and
+// Match.Fingerprint).
+const (
+	MethodTrimmedPDQ    = "trimmed_pdq"
+	MethodLocalFeatures = "local_features"
+)
+
+// TrimEvidence is a PDQ match between pictures of which at least one was
+// trimmed of a uniform border.
+type TrimEvidence struct {
+	// Distance and Variant: the PDQ distance and the query's dihedral
+	// variant that reached it.
+	Distance int
+	Variant  int
+	// QueryFraction and AssetFraction are the shares of each picture's
+	// area that were hashed (1 for a picture compared whole).
+	QueryFraction float64
+	AssetFraction float64
+	// QueryQuality and AssetQuality are the qualities of the hashes
+	// compared.
+	QueryQuality int
+	AssetQuality int
+}
+
+// Thresholds of the edited tier.
+const (
+	// MaxTrimDistance is the largest PDQ distance of a trimmed match.
+	MaxTrimDistance = MaxNearExactDistance
+	// MinTrimFraction is the smallest share of a picture a trimmed hash
+	// may stand for: a tiny picture left inside a large frame says little.
+	MinTrimFraction = 0.2
+	// MinInliers is the least number of agreeing keypoints for a
+	// local-features match, MinInlierRatio the least share of the asset's
+	// keypoints inside the shared area that must agree, MinCoverage the
+	// least Geometry.Coverage and MinCorrelation the least thumbnail
+	// correlation (when measured).
+	MinInliers     = 12
+	MinInlierRatio = 0.12
+	MinCoverage    = 0.3
+	MinCorrelation = 0.8
+)
+
+// judgeEdited decides the edited tier from the trimmed-PDQ and the
+// geometric evidence of c, keeping the better scored.
+func judgeEdited(q Query, c Candidate) (Match, bool) {
+	if q.Pixels == nil {
+		return Match{}, false
+	}
+	best := Match{}
+	found := false
+	if t := c.Trim; t != nil && t.Distance >= 0 && t.Distance <= MaxTrimDistance &&
+		min(t.QueryQuality, t.AssetQuality) >= MinQuality &&
+		min(t.QueryFraction, t.AssetFraction) >= MinTrimFraction {
+		best = Match{
+			Asset: c.Asset, Tier: TierEdited, Score: TrimScore(t.Distance, t.QueryFraction, t.AssetFraction),
+			Fingerprint: MethodTrimmedPDQ, Method: MethodTrimmedPDQ,
+			Distance: t.Distance, Variant: VariantNames[t.Variant&7], PHashDistance: -1,
+			QueryQuality: t.QueryQuality, AssetQuality: t.AssetQuality,
+			QueryOverlap: round3(t.QueryFraction), AssetOverlap: round3(t.AssetFraction),
+		}
+		found = true
+	}
+	if g := c.Geometry; g != nil {
+		if s := FeatureScore(*g); s > 0 && (!found || s > best.Score) {
+			tr := g.Transform
+			best = Match{
+				Asset: c.Asset, Tier: TierEdited, Score: s,
+				Fingerprint: MethodLocalFeatures, Method: MethodLocalFeatures, PHashDistance: -1,
+				QueryOverlap: g.QueryOverlap, AssetOverlap: g.AssetOverlap,
+				Inliers: g.Inliers, Transform: &tr,
+			}
+			found = true
+		}
+	}
+	return best, found
+}
+
+// Score bands (docs/MATCHING.md, "Scores"): a match scores >= SureScore
+// only on evidence under which labelled matches were >= 99.9% true, and
+// >= LikelyScore only where they were >= 99% true.
+const (
+	SureScore   = 0.9
+	LikelyScore = 0.55
+	// MaxCorroboratedScore caps a near_exact match whose PDQ is of low
+	// quality (flat or tiny pictures), found only because the pHash
+	// agrees too: below LikelyScore, as nothing measured it.
+	MaxCorroboratedScore = 0.5
+	// MinSureTrimFraction is the least share of each picture a trimmed
+	// hash must stand for to score above LikelyScore: a small trimmed
+	// rectangle (an icon inside a frame) matches unrelated pictures.
+	MinSureTrimFraction = 0.5
+)
+
+// Geometric evidence a local-features match needs to score >= SureScore
+// (sure*) or >= LikelyScore (likely*): thumbnail correlation, inlier ratio,
+// inliers and coverage. The inlier ratio carries most of it: distinct
+// pictures drawn from one template (avatar tokens that share layers,
+// numbered clipart series, icon themes) agree pixel for pixel wherever
+// they share a layer (correlation > 0.99 with the worst tenth left out)
+// but only about half of the asset's keypoints land on a shared layer,
+// where a copy, even rotated or cropped, keeps most of them.
+const (
+	sureCorrelation   = 0.95
+	sureInlierRatio   = 0.75
+	sureInliers       = 20
+	sureCoverage      = 0.5
+	likelyCorrelation = 0.95
+	likelyInlierRatio = 0.55
+	likelyInliers     = MinInliers
+	likelyCoverage    = 0.7
+)
+
+// TrimScore is the score of a trimmed-PDQ match at distance d (0..31)
+// between rectangles that stand for the fractions qf and af of the query
+// and of the asset: the near-exact curve, a little lower, and below
+// LikelyScore when either rectangle is under MinSureTrimFraction of its
+// picture.
+func TrimScore(d int, qf, af float64) float64 {
+	if d < 0 || d > MaxTrimDistance {
+		return 0
+	}
+	s := nearExactScore(d) - 0.02
+	if min(qf, af) < MinSureTrimFraction {
+		s = min(s, LikelyScore-0.05)
+	}
+	return math.Round(s*1000) / 1000
+}
+
+// FeatureScore is the score of a geometric verification: the probability
+// that the asset is a copy given the evidence, as measured on the accuracy
+// benchmark (docs/MATCHING.md). It is 0 unless the evidence passes every
+// gate (MinInliers agreeing keypoints, MinInlierRatio of the covered ones,
+// inliers spanning MinCoverage of the covered area, and, when it could be
+// measured, a thumbnail correlation of MinCorrelation). Then:
+//
+//   - sure band, 0.9 to 0.99: correlation >= 0.95, inlier ratio >= 0.75,
+//     >= 20 inliers, coverage >= 0.5; rising with the ratio (to 0.95) and
+//     the correlation (to 0.99), the weaker of the two;
+//   - likely band, 0.55 to 0.85: correlation >= 0.95, ratio >= 0.55,
+//     coverage >= 0.7; rising with the ratio to 0.75;
+//   - otherwise 0.3 to 0.5, rising with the evidence e of evidence().
+//
+// Without a correlation (a query rebuilt from stored features, which has
+// no pixels) a match stays in the lowest band: the pixels are what tells a
+// copy from a look-alike drawn from the same layers.
+func FeatureScore(g Geometry) float64 {
+	if g.Inliers < MinInliers || g.InlierRatio < MinInlierRatio || g.Coverage < MinCoverage {
+		return 0
+	}
+	measured := g.Correlation >= -0.5
+	if measured && g.Correlation < MinCorrelation {
+		return 0
+	}
+	clamp := func(v float64) float64 { return math.Max(0, math.Min(1, v)) }
+	var s float64
+	switch {
+	case measured && g.Correlation >= sureCorrelation && g.InlierRatio >= sureInlierRatio &&
+		g.Inliers >= sureInliers && g.Coverage >= sureCoverage:
+		s = 0.9 + 0.09*min(clamp((g.InlierRatio-sureInlierRatio)/0.2), clamp((g.Correlation-sureCorrelation)/0.04))
+	case measured && g.Correlation >= likelyCorrelation && g.InlierRatio >= likelyInlierRatio &&
+		g.Inliers >= likelyInliers && g.Coverage >= likelyCoverage:
+		s = 0.55 + 0.3*clamp((g.InlierRatio-likelyInlierRatio)/(sureInlierRatio-likelyInlierRatio))
+	default:
+		s = 0.3 + 0.2*evidence(g)
+	}
+	return math.Round(s*1000) / 1000
+}
+
+// evidence sums up a verification in [0,1]: the correlation from 0.85 to
+// 0.98 (0.5 when not measured), weighted 4, the inliers from 12 to 60 (log
+// scale), the inlier ratio from 0.12 to 0.42 and the coverage from 0.3 to
+// 0.8, each clamped to [0,1].
+func evidence(g Geometry) float64 {
+	clamp := func(v float64) float64 { return math.Max(0, math.Min(1, v)) }
+	a := 0.5
+	if g.Correlation >= -0.5 {
+		a = clamp((g.Correlation - 0.85) / 0.13)
+	}
+	b := clamp((math.Log(float64(g.Inliers)) - math.Log(MinInliers)) / (math.Log(60) - math.Log(MinInliers)))
+	c := clamp((g.InlierRatio - MinInlierRatio) / 0.3)
+	d := clamp((g.Coverage - MinCoverage) / 0.5)
+	return (4*a + b + c + d) / 7
+}

@@ -1,0 +1,52 @@
+package match
+
+import "testing"
+
+func TestTrimScore(t *testing.T) {
+	tests := []struct {
+		name   string
+		d      int
+		qf, af float64
+		want   float64
+	}{
+		{"whole pictures, distance 0", 0, 1, 1, 0.97},
+		{"half of each, distance 10", 10, 0.5, 0.5, 0.88},
+		{"a small rectangle: never likely", 0, 0.3, 1, LikelyScore - 0.05},
+		{"distance 20", 20, 1, 1, nearExactScore(20) - 0.02},
+		{"too far", MaxTrimDistance + 1, 1, 1, 0},
+		{"no distance", -1, 1, 1, 0},
+	}
+	for _, tt := range tests {
+		if got := TrimScore(tt.d, tt.qf, tt.af); got != tt.want {
+			t.Errorf("%s: TrimScore(%d, %v, %v) = %v, want %v", tt.name, tt.d, tt.qf, tt.af, got, tt.want)
+		}
+	}
+}
+
+// TestScoreBands checks the calibration's promise on the curves: PDQ alone
+// is sure only up to distance 10 and likely only up to 13; a verification
+// is sure only with most keypoints agreeing.
+func TestScoreBands(t *testing.T) {
+	for d := 0; d <= MaxNearExactDistance; d++ {
+		s := nearExactScore(d)
+		if sure := s >= SureScore; sure != (d <= 10) {
+			t.Errorf("distance %d: score %v, sure %v", d, s, sure)
+		}
+		if likely := s >= LikelyScore; likely != (d <= 13) {
+			t.Errorf("distance %d: score %v, likely %v", d, s, likely)
+		}
+		if m := MaxPDQScore(d); m < s || m >= SureScore && d > 10 {
+			t.Errorf("distance %d: MaxPDQScore %v", d, m)
+		}
+	}
+	for r := 0.12; r <= 1; r += 0.01 {
+		g := Geometry{Inliers: 100, InlierRatio: r, Coverage: 1, Correlation: 1}
+		s := FeatureScore(g)
+		if s >= SureScore != (r >= sureInlierRatio) {
+			t.Errorf("ratio %.2f: score %v", r, s)
+		}
+		if s >= LikelyScore != (r >= likelyInlierRatio) {
+			t.Errorf("ratio %.2f: score %v", r, s)
+		}
+	}
+}

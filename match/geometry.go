@@ -1,0 +1,435 @@
+package match
+
+import (
+	"math"
+	"math/cmplx"
+	"math/rand/v2"
+	"slices"
+
+	"github.com/sleuthhq/sleuth/fingerprint"
+)
+
+// Geometric verification: the local features of the query and of one
+// asset are paired by descriptor (nearest neighbour with a ratio test),
+// and RANSAC looks for the similarity transform (scale, rotation,
+// translation) that maps the most asset keypoints onto their query
+// partners. A copy, however cropped, framed, rotated, overlaid or embedded,
+// has one such transform with many inliers; two distinct pictures do not.
+
+// Transform maps asset pixels to query pixels: a point p of the asset lands
+// at Scale * R(RotationDeg) * p + (OffsetX, OffsetY) in the query (y down,
+// positive angles turn x towards y, that is clockwise on screen).
+type Transform struct {
+	Scale       float64 `json:"scale"`
+	RotationDeg float64 `json:"rotation_deg"`
+	OffsetX     float64 `json:"offset_x"`
+	OffsetY     float64 `json:"offset_y"`
+}
+
+// Geometry is the evidence of a geometric verification.
+type Geometry struct {
+	// Pairs is the number of descriptor pairs that passed the ratio test;
+	// Inliers how many of them the transform maps within tolerance.
+	Pairs   int
+	Inliers int
+	// Covered is how many of the asset's keypoints the transform maps
+	// inside the query picture; InlierRatio = Inliers / Covered.
+	Covered     int
+	InlierRatio float64
+	Transform   Transform
+	// QueryOverlap is the fraction of the query's area that the asset
+	// covers, AssetOverlap the fraction of the asset's area visible in the
+	// query.
+	QueryOverlap float64
+	AssetOverlap float64
+	// Coverage is the area of the inliers' bounding box over that of the
+	// covered asset keypoints' (both on the asset): a copy agrees all
+	// over the shared area, two pictures that merely share a logo or a
+	// background element agree in one corner of it.
+	Coverage float64
+	// Correlation is the Pearson correlation between the asset's
+	// thumbnail cells (fingerprint.Features.Thumb) that land inside the
+	// query and the query's luma at the places the transform puts them,
+	// over Cells cells; -1 when it could not be measured (no thumbnail,
+	// a stored query, fewer than minCells cells). A copy's shared area
+	// looks alike pixel for pixel; two pictures that share a motif do
+	// not.
+	Correlation float64
+	Cells       int
+}
+
+// Parameters of the verification.
+const (
+	// maxPairDistance is the largest descriptor distance (of 256) of a pair.
+	maxPairDistance = 72
+	// ratio test: best < ratioNum/ratioDen of the second best.
+	ratioNum, ratioDen = 5, 6
+	// ransacIterations bounds the hypotheses tried.
+	ransacIterations = 400
+	// inlierTolerance is the reprojection tolerance as a fraction of the
+	// query's diagonal.
+	inlierTolerance = 0.012
+	// angleTolerance is how far (in 1/256 turns) a pair's orientation
+	// difference may be from the transform's rotation.
+	angleTolerance = 14
+	// minVerifyInliers is the least number of inliers worth reporting.
+	minVerifyInliers = 6
+)
+
+type pair struct {
+	a, q       complex128 // positions in asset and query pixels
+	dAngle     int        // query angle - asset angle, 1/256 turns
+	scaleRatio float64    // query patch size / asset patch size, in pixels
+}
+
+// Verify pairs the asset's features with the query's and fits a similarity
+// transform. qw, qh and aw, ah are the pictures' sizes in pixels. It
+// reports false when fewer than 6 pairs agree on one transform.
+func Verify(q *fingerprint.Features, qw, qh int, a *fingerprint.Features, aw, ah int) (Geometry, bool) {
+	var g Geometry
+	if q == nil || a == nil || len(q.Points) < 2 || len(a.Points) < 2 || qw <= 0 || qh <= 0 || aw <= 0 || ah <= 0 {
+		return g, false
+	}
+	// Patch size of level 0, in picture pixels.
+	qUnit := 31 * float64(qw) / float64(q.Width)
+	aUnit := 31 * float64(aw) / float64(a.Width)
+	pairs := make([]pair, 0, len(a.Points))
+	for i := range a.Points {
+		ap := &a.Points[i]
+		best, second, bj := 257, 257, -1
+		for j := range q.Points {
+			d := fingerprint.DescDistance(&ap.Desc, &q.Points[j].Desc)
+			if d < best {
+				best, second, bj = d, best, j
+			} else if d < second {
+				second = d
+			}
+		}
+		if bj < 0 || best > maxPairDistance || best*ratioDen >= second*ratioNum {
+			continue
+		}
+		qp := &q.Points[bj]
+		pairs = append(pairs, pair{
+			a:          complex(float64(ap.X)*float64(aw), float64(ap.Y)*float64(ah)),
+			q:          complex(float64(qp.X)*float64(qw), float64(qp.Y)*float64(qh)),
+			dAngle:     int(qp.Angle) - int(ap.Angle),
+			scaleRatio: qUnit * fingerprint.LevelScale(qp.Level) / (aUnit * fingerprint.LevelScale(ap.Level)),
+		})
+	}
+	g.Pairs = len(pairs)
+	if len(pairs) < minVerifyInliers {
+		return g, false
+	}
+	tol := inlierTolerance * math.Hypot(float64(qw), float64(qh))
+	minSep := 0.02 * math.Hypot(float64(aw), float64(ah))
+	bestN, bestZ, bestT := 0, complex(0, 0), complex(0, 0)
+	try := func(i, j int) {
+		pi, pj := &pairs[i], &pairs[j]
+		da := pj.a - pi.a
+		if cmplx.Abs(da) < minSep {
+			return
+		}
+		z := (pj.q - pi.q) / da
+		if s := cmplx.Abs(z); s < 0.05 || s > 20 {
+			return
+		}
+		t := pi.q - z*pi.a
+		if n := countInliers(pairs, z, t, tol, nil); n > bestN {
+			bestN, bestZ, bestT = n, z, t
+		}
+	}
+	n := len(pairs)
+	if n*(n-1)/2 <= ransacIterations {
+		for i := 0; i < n; i++ {
+			for j := i + 1; j < n; j++ {
+				try(i, j)
+			}
+		}
+	} else {
+		rng := rand.New(rand.NewPCG(uint64(n), 0x52414e534143))
+		for it := 0; it < ransacIterations; it++ {
+			i, j := rng.IntN(n), rng.IntN(n-1)
+			if j >= i {
+				j++
+			}
+			try(i, j)
+		}
+	}
+	if bestN < minVerifyInliers {
+		return g, false
+	}
+	// Refine on the inliers by least squares, twice.
+	in := make([]bool, len(pairs))
+	z, t := bestZ, bestT
+	for range 2 {
+		countInliers(pairs, z, t, tol, in)
+		z2, t2, ok := fitSimilarity(pairs, in)
+		if !ok {
+			break
+		}
+		if countInliers(pairs, z2, t2, tol, nil) < countInliers(pairs, z, t, tol, nil) {
+			break
+		}
+		z, t = z2, t2
+	}
+	g.Inliers = countInliers(pairs, z, t, tol, nil)
+	if g.Inliers < minVerifyInliers {
+		return g, false
+	}
+	s := cmplx.Abs(z)
+	g.Transform = Transform{
+		Scale:       round3(s),
+		RotationDeg: round3(cmplx.Phase(z) * 180 / math.Pi),
+		OffsetX:     round3(real(t)),
+		OffsetY:     round3(imag(t)),
+	}
+	// Asset keypoints that land inside the query picture, and their
+	// bounding box.
+	cov := newBox()
+	for i := range a.Points {
+		ap := complex(float64(a.Points[i].X)*float64(aw), float64(a.Points[i].Y)*float64(ah))
+		p := z*ap + t
+		if real(p) >= 0 && real(p) <= float64(qw) && imag(p) >= 0 && imag(p) <= float64(qh) {
+			g.Covered++
+			cov.add(ap)
+		}
+	}
+	g.InlierRatio = round3(float64(g.Inliers) / float64(max(g.Covered, g.Inliers)))
+	area := overlapArea(z, t, float64(aw), float64(ah), float64(qw), float64(qh))
+	g.QueryOverlap = round3(min(1, area/(float64(qw)*float64(qh))))
+	g.AssetOverlap = round3(min(1, area/(s*s*float64(aw)*float64(ah))))
+	countInliers(pairs, z, t, tol, in)
+	inl := newBox()
+	for i := range pairs {
+		if in[i] {
+			inl.add(pairs[i].a)
+		}
+	}
+	if c := cov.area(); c > 0 {
+		g.Coverage = round3(min(1, inl.area()/c))
+	}
+	g.Correlation, g.Cells = correlate(q, qw, qh, a, aw, ah, z, t)
+	return g, true
+}
+
+// box is a bounding box.
+type box struct{ minX, minY, maxX, maxY float64 }
+
+func newBox() box { return box{math.Inf(1), math.Inf(1), math.Inf(-1), math.Inf(-1)} }
+
+func (b *box) add(p complex128) {
+	b.minX, b.minY = min(b.minX, real(p)), min(b.minY, imag(p))
+	b.maxX, b.maxY = max(b.maxX, real(p)), max(b.maxY, imag(p))
+}
+
+func (b *box) area() float64 {
+	if b.maxX < b.minX {
+		return 0
+	}
+	return (b.maxX - b.minX) * (b.maxY - b.minY)
+}
+
+// minCells is the least number of thumbnail cells a correlation is
+// measured on.
+const minCells = 48
+
+// correlate compares the asset's thumbnail with the query's luma under the
+// transform z, t (see Geometry.Correlation).
+func correlate(q *fingerprint.Features, qw, qh int, a *fingerprint.Features, aw, ah int, z, t complex128) (float64, int) {
+	if len(a.Thumb) != fingerprint.ThumbSide*fingerprint.ThumbSide {
+		return -1, 0
+	}
+	const n = fingerprint.ThumbSide
+	cw, ch := float64(aw)/n, float64(ah)/n
+	s := cmplx.Abs(z)
+	// The cell's footprint in the query, as fractions: an axis-aligned box
+	// of the cell's size (turned 90 degrees when the transform is closer
+	// to a quarter turn).
+	hx, hy := cw*s/2, ch*s/2
+	if r := math.Abs(math.Sin(cmplx.Phase(z))); r > math.Sqrt2/2 {
+		hx, hy = hy, hx
+	}
+	fx, fy := hx/float64(qw), hy/float64(qh)
+	var us, vs []float64
+	for i := 0; i < n; i++ {
+		for j := 0; j < n; j++ {
+			c := z*complex((float64(j)+0.5)*cw, (float64(i)+0.5)*ch) + t
+			x, y := real(c)/float64(qw), imag(c)/float64(qh)
+			if x-fx < 0 || y-fy < 0 || x+fx > 1 || y+fy > 1 {
+				continue
+			}
+			v, ok := q.MeanLuma(x-fx, y-fy, x+fx, y+fy)
+			if !ok {
+				return -1, 0
+			}
+			us = append(us, float64(a.Thumb[i*n+j]))
+			vs = append(vs, v)
+		}
+	}
+	cells := len(us)
+	if cells < minCells {
+		return -1, cells
+	}
+	// Robust to an overlay (a caption, a logo): fit v = alpha + beta u,
+	// leave out the tenth of the cells that fit worst, correlate the rest.
+	r, alpha, beta := pearson(us, vs, nil)
+	if beta != 0 || alpha != 0 {
+		res := make([]float64, cells)
+		for i := range us {
+			res[i] = math.Abs(vs[i] - alpha - beta*us[i])
+		}
+		sorted := slices.Clone(res)
+		slices.Sort(sorted)
+		cut := sorted[cells*9/10]
+		keep := make([]bool, cells)
+		for i := range keep {
+			keep[i] = res[i] <= cut
+		}
+		r, _, _ = pearson(us, vs, keep)
+	}
+	return round3(r), cells
+}
+
+// pearson is the correlation of the kept pairs (all when keep is nil) and
+// the least-squares line v = alpha + beta u. A flat side correlates 1 with
+// another flat side and 0 with anything else.
+func pearson(us, vs []float64, keep []bool) (r, alpha, beta float64) {
+	var sa, sq, saa, sqq, saq, k float64
+	for i := range us {
+		if keep != nil && !keep[i] {
+			continue
+		}
+		u, v := us[i], vs[i]
+		sa += u
+		sq += v
+		saa += u * u
+		sqq += v * v
+		saq += u * v
+		k++
+	}
+	va, vq := saa-sa*sa/k, sqq-sq*sq/k
+	if va <= 1e-9 || vq <= 1e-9 {
+		if va <= 1e-9 && vq <= 1e-9 {
+			return 1, 0, 0
+		}
+		return 0, 0, 0
+	}
+	cov := saq - sa*sq/k
+	beta = cov / va
+	return cov / math.Sqrt(va*vq), (sq - beta*sa) / k, beta
+}
+
+// countInliers counts the pairs that z, t maps within tol whose orientation
+// and patch size agree with the transform; it marks them in in when given.
+func countInliers(pairs []pair, z, t complex128, tol float64, in []bool) int {
+	rot := int(math.Round(cmplx.Phase(z) / (2 * math.Pi) * 256))
+	s := cmplx.Abs(z)
+	n := 0
+	for i := range pairs {
+		p := &pairs[i]
+		// |w| is at least its larger component: most pairs are far off,
+		// and need no square root.
+		w := z*p.a + t - p.q
+		ok := math.Abs(real(w)) <= tol && math.Abs(imag(w)) <= tol && cmplx.Abs(w) <= tol
+		if ok {
+			d := ((p.dAngle-rot)%256 + 256 + 128) % 256
+			ok = d-128 <= angleTolerance && 128-d <= angleTolerance
+		}
+		if ok {
+			r := p.scaleRatio / s
+			ok = r > 0.4 && r < 2.5
+		}
+		if in != nil {
+			in[i] = ok
+		}
+		if ok {
+			n++
+		}
+	}
+	return n
+}
+
+// fitSimilarity is the least-squares similarity transform of the marked
+// pairs.
+func fitSimilarity(pairs []pair, in []bool) (z, t complex128, ok bool) {
+	var ma, mq complex128
+	n := 0
+	for i := range pairs {
+		if in[i] {
+			ma += pairs[i].a
+			mq += pairs[i].q
+			n++
+		}
+	}
+	if n < 2 {
+		return 0, 0, false
+	}
+	ma /= complex(float64(n), 0)
+	mq /= complex(float64(n), 0)
+	var num complex128
+	var den float64
+	for i := range pairs {
+		if in[i] {
+			da, dq := pairs[i].a-ma, pairs[i].q-mq
+			num += dq * cmplx.Conj(da)
+			den += real(da)*real(da) + imag(da)*imag(da)
+		}
+	}
+	if den == 0 {
+		return 0, 0, false
+	}
+	z = num / complex(den, 0)
+	return z, mq - z*ma, true
+}
+
+// overlapArea is the area of the asset rectangle (aw x ah) mapped by z, t,
+// clipped to the query rectangle (qw x qh).
+func overlapArea(z, t complex128, aw, ah, qw, qh float64) float64 {
+	poly := []complex128{t, z*complex(aw, 0) + t, z*complex(aw, ah) + t, z*complex(0, ah) + t}
+	// Sutherland-Hodgman against the four sides of the query.
+	clips := []struct {
+		inside func(p complex128) bool
+		cross  func(a, b complex128) complex128
+	}{
+		{func(p complex128) bool { return real(p) >= 0 }, func(a, b complex128) complex128 { return atX(a, b, 0) }},
+		{func(p complex128) bool { return real(p) <= qw }, func(a, b complex128) complex128 { return atX(a, b, qw) }},
+		{func(p complex128) bool { return imag(p) >= 0 }, func(a, b complex128) complex128 { return atY(a, b, 0) }},
+		{func(p complex128) bool { return imag(p) <= qh }, func(a, b complex128) complex128 { return atY(a, b, qh) }},
+	}
+	for _, c := range clips {
+		if len(poly) == 0 {
+			return 0
+		}
+		var out []complex128
+		for i, cur := range poly {
+			prev := poly[(i+len(poly)-1)%len(poly)]
+			switch ci, pi := c.inside(cur), c.inside(prev); {
+			case ci && pi:
+				out = append(out, cur)
+			case ci && !pi:
+				out = append(out, c.cross(prev, cur), cur)
+			case !ci && pi:
+				out = append(out, c.cross(prev, cur))
+			}
+		}
+		poly = out
+	}
+	var a float64
+	for i, p := range poly {
+		q := poly[(i+1)%len(poly)]
+		a += real(p)*imag(q) - real(q)*imag(p)
+	}
+	return math.Abs(a) / 2
+}
+
+func atX(a, b complex128, x float64) complex128 {
+	f := (x - real(a)) / (real(b) - real(a))
+	return complex(x, imag(a)+f*(imag(b)-imag(a)))
+}
+
+func atY(a, b complex128, y float64) complex128 {
+	f := (y - imag(a)) / (imag(b) - imag(a))
+	return complex(real(a)+f*(real(b)-real(a)), y)
+}
+
+func round3(v float64) float64 { return math.Round(v*1000) / 1000 }

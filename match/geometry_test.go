@@ -1,0 +1,190 @@
+package match
+
+import (
+	"math"
+	"math/cmplx"
+	"math/rand/v2"
+	"testing"
+
+	"github.com/sleuthhq/sleuth/fingerprint"
+)
+
+func randomDesc(rng *rand.Rand) [4]uint64 {
+	return [4]uint64{rng.Uint64(), rng.Uint64(), rng.Uint64(), rng.Uint64()}
+}
+
+// flipBits flips n random bits of d.
+func flipBits(rng *rand.Rand, d [4]uint64, n int) [4]uint64 {
+	for range n {
+		b := rng.IntN(256)
+		d[b>>6] ^= 1 << (b & 63)
+	}
+	return d
+}
+
+// syntheticPair makes asset features on an aw x ah picture and the query
+// features of a copy mapped by scale s, rotation deg and offset (ox, oy)
+// onto a qw x qh picture: the keypoints that land inside it (descriptors
+// with a few bits flipped), plus outliers with random descriptors.
+func syntheticPair(seed uint64, aw, ah, qw, qh int, s, deg, ox, oy float64, outliers int) (a, q *fingerprint.Features) {
+	rng := rand.New(rand.NewPCG(seed, 7))
+	a = &fingerprint.Features{Width: aw, Height: ah}
+	q = &fingerprint.Features{Width: qw, Height: qh}
+	z := cmplx.Rect(s, deg*math.Pi/180)
+	t := complex(ox, oy)
+	turn := int(math.Round(deg / 360 * 256))
+	for range 150 {
+		p := complex(rng.Float64()*float64(aw), rng.Float64()*float64(ah))
+		k := fingerprint.Keypoint{X: float32(real(p) / float64(aw)), Y: float32(imag(p) / float64(ah)), Angle: uint8(rng.IntN(256)), Desc: randomDesc(rng)}
+		a.Points = append(a.Points, k)
+		m := z*p + t
+		if real(m) < 0 || real(m) >= float64(qw) || imag(m) < 0 || imag(m) >= float64(qh) {
+			continue
+		}
+		// Positions jitter by up to a pixel, descriptors lose a few bits.
+		m += complex(rng.Float64()-0.5, rng.Float64()-0.5)
+		q.Points = append(q.Points, fingerprint.Keypoint{
+			X: float32(real(m) / float64(qw)), Y: float32(imag(m) / float64(qh)),
+			Angle: uint8(int(k.Angle) + turn), Desc: flipBits(rng, k.Desc, rng.IntN(12)),
+		})
+	}
+	for range outliers {
+		q.Points = append(q.Points, fingerprint.Keypoint{X: rng.Float32(), Y: rng.Float32(), Angle: uint8(rng.IntN(256)), Desc: randomDesc(rng)})
+	}
+	return a, q
+}
+
+func TestVerifyRecoversTransform(t *testing.T) {
+	tests := []struct {
+		name             string
+		aw, ah, qw, qh   int
+		s, deg, ox, oy   float64
+		wantQOv, wantAOv float64
+	}{
+		{"identity", 400, 300, 400, 300, 1, 0, 0, 0, 1, 1},
+		{"rotate 5", 400, 300, 400, 300, 1, 5, 20, -15, 0, 0},
+		{"rotate -30 and shrink", 400, 400, 400, 400, 0.8, -30, 40, 160, 0, 0},
+		// The asset at half size in the middle of a larger picture: a
+		// quarter of the query, all of the asset.
+		{"embedded", 400, 300, 800, 600, 1, 0, 200, 150, 0.25, 1},
+		// A 50% crop scaled back up.
+		{"crop", 400, 400, 400, 400, 1.414, 0, -80, -80, 1, 0.5},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			a, q := syntheticPair(1, tt.aw, tt.ah, tt.qw, tt.qh, tt.s, tt.deg, tt.ox, tt.oy, 200)
+			g, ok := Verify(q, tt.qw, tt.qh, a, tt.aw, tt.ah)
+			if !ok {
+				t.Fatalf("no transform found: %+v", g)
+			}
+			tr := g.Transform
+			if math.Abs(tr.Scale-tt.s) > 0.01*tt.s || math.Abs(tr.RotationDeg-tt.deg) > 0.5 ||
+				math.Abs(tr.OffsetX-tt.ox) > 2 || math.Abs(tr.OffsetY-tt.oy) > 2 {
+				t.Errorf("transform %+v, want scale %g, %g degrees, offset (%g, %g)", tr, tt.s, tt.deg, tt.ox, tt.oy)
+			}
+			if g.Inliers < len(q.Points)-200-10 {
+				t.Errorf("%d inliers of %d true pairs", g.Inliers, len(q.Points)-200)
+			}
+			if g.InlierRatio < 0.8 || g.Coverage < 0.5 {
+				t.Errorf("inlier ratio %v, coverage %v", g.InlierRatio, g.Coverage)
+			}
+			if tt.wantQOv > 0 && math.Abs(g.QueryOverlap-tt.wantQOv) > 0.02 {
+				t.Errorf("query overlap %v, want %v", g.QueryOverlap, tt.wantQOv)
+			}
+			if tt.wantAOv > 0 && math.Abs(g.AssetOverlap-tt.wantAOv) > 0.02 {
+				t.Errorf("asset overlap %v, want %v", g.AssetOverlap, tt.wantAOv)
+			}
+			// No thumbnails here: the correlation is not measured.
+			if g.Correlation != -1 {
+				t.Errorf("correlation %v without thumbnails", g.Correlation)
+			}
+			// Without the pixels' agreement a match stays below 0.55.
+			if s := FeatureScore(g); s <= 0.3 || s >= 0.55 {
+				t.Errorf("score %v", s)
+			}
+		})
+	}
+}
+
+func TestVerifyUnrelated(t *testing.T) {
+	for seed := range uint64(20) {
+		a, _ := syntheticPair(seed, 400, 300, 400, 300, 1, 0, 0, 0, 0)
+		_, q := syntheticPair(seed+100, 400, 300, 400, 300, 1, 0, 0, 0, 200)
+		if g, ok := Verify(q, 400, 300, a, 400, 300); ok && FeatureScore(g) > 0 {
+			t.Errorf("seed %d: unrelated features matched: %+v", seed, g)
+		}
+	}
+	if _, ok := Verify(nil, 1, 1, nil, 1, 1); ok {
+		t.Error("nil features matched")
+	}
+}
+
+func TestOverlapArea(t *testing.T) {
+	tests := []struct {
+		name           string
+		z, t           complex128
+		aw, ah, qw, qh float64
+		want           float64
+	}{
+		{"same", 1, 0, 10, 10, 10, 10, 100},
+		{"inside", 0.5, complex(2, 2), 10, 10, 10, 10, 25},
+		{"half out", 1, complex(5, 0), 10, 10, 10, 10, 50},
+		{"outside", 1, complex(20, 20), 10, 10, 10, 10, 0},
+		{"turned 45 about the centre", cmplx.Rect(1, math.Pi/4), complex(5, 5-5*math.Sqrt2), 10, 10, 10, 10, 100 * (2*math.Sqrt2 - 2)},
+	}
+	for _, tt := range tests {
+		if got := overlapArea(tt.z, tt.t, tt.aw, tt.ah, tt.qw, tt.qh); math.Abs(got-tt.want) > 1e-6 {
+			t.Errorf("%s: %v, want %v", tt.name, got, tt.want)
+		}
+	}
+}
+
+func TestFeatureScore(t *testing.T) {
+	base := Geometry{Inliers: 60, InlierRatio: 0.85, Coverage: 0.85, Correlation: 0.985}
+	tests := []struct {
+		name string
+		mut  func(g *Geometry)
+		want func(s float64) bool
+	}{
+		{"strong", nil, func(s float64) bool { return s >= 0.9 && s <= 0.99 }},
+		{"few inliers", func(g *Geometry) { g.Inliers = MinInliers - 1 }, func(s float64) bool { return s == 0 }},
+		{"low ratio", func(g *Geometry) { g.InlierRatio = 0.1 }, func(s float64) bool { return s == 0 }},
+		{"clustered inliers", func(g *Geometry) { g.Coverage = 0.2 }, func(s float64) bool { return s == 0 }},
+		{"pixels disagree", func(g *Geometry) { g.Correlation = 0.7 }, func(s float64) bool { return s == 0 }},
+		{"likely: two thirds of the keypoints agree", func(g *Geometry) { g.InlierRatio = 0.65 }, func(s float64) bool { return s >= 0.55 && s < 0.9 }},
+		{"look-alike: half the keypoints agree", func(g *Geometry) { g.InlierRatio = 0.45 }, func(s float64) bool { return s > 0.3 && s < 0.55 }},
+		{"weak correlation", func(g *Geometry) { g.Correlation = 0.85 }, func(s float64) bool { return s > 0.3 && s < 0.9 }},
+		{"not measured", func(g *Geometry) { g.Correlation = -1 }, func(s float64) bool { return s > 0.3 && s < 0.55 }},
+		{"everything at its best", func(g *Geometry) { *g = Geometry{Inliers: 200, InlierRatio: 1, Coverage: 1, Correlation: 1} }, func(s float64) bool { return s == 0.99 }},
+	}
+	for _, tt := range tests {
+		g := base
+		if tt.mut != nil {
+			tt.mut(&g)
+		}
+		if s := FeatureScore(g); !tt.want(s) {
+			t.Errorf("%s: score %v", tt.name, s)
+		}
+	}
+	// Monotone in every piece of evidence.
+	prev := 0.0
+	for n := MinInliers; n <= 100; n++ {
+		g := base
+		g.Inliers = n
+		s := FeatureScore(g)
+		if s < prev {
+			t.Fatalf("score falls from %v to %v at %d inliers", prev, s, n)
+		}
+		prev = s
+	}
+	prev = 0
+	for c := 0.8; c <= 1; c += 0.01 {
+		g := base
+		g.Correlation = c
+		s := FeatureScore(g)
+		if s < prev {
+			t.Fatalf("score falls from %v to %v at correlation %v", prev, s, c)
+		}
+		prev = s
+	}
+}

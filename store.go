@@ -14,6 +14,7 @@ type Store interface {
 	AssetStore
 	NFTStore
 	CollectionStore
+	CheckpointStore
 	// Close releases the store. Calls after Close fail.
 	Close() error
 }

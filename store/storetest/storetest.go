@@ -67,6 +67,7 @@ func Run(t *testing.T, open func(t *testing.T) sleuth.Store) {
 	t.Run("ManyAssets", s.testManyAssets)
 	t.Run("NFT", s.testNFT)
 	t.Run("Collection", s.testCollection)
+	t.Run("Checkpoint", s.testCheckpoint)
 	t.Run("Concurrency", s.testConcurrency)
 	t.Run("Close", s.testClose)
 }

@@ -62,6 +62,8 @@ const (
 	CodeAssetNotFound      = "sleuth.asset.not_found"      // 404
 	CodeNFTNotFound        = "sleuth.nft.not_found"        // 404
 	CodeCollectionNotFound = "sleuth.collection.not_found" // 404
+	CodeStolenNotFound     = "sleuth.stolen.not_found"     // 404: no such stolen report
+	CodeStolenState        = "sleuth.stolen.state"         // 409: the report is not open
 	CodeStoreInvalid       = "sleuth.store.invalid"        // 422: a record missing required fields
 	CodeStoreFailed        = "sleuth.store.failed"         // 500: the database failed
 

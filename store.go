@@ -15,6 +15,9 @@ type Store interface {
 	NFTStore
 	CollectionStore
 	CheckpointStore
+	JobStore
+	StolenStore
+	TokenIndex
 	// Close releases the store. Calls after Close fail.
 	Close() error
 }

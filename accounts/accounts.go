@@ -37,6 +37,12 @@ const (
 	OpNFTSearch      = "nft_search"
 	OpLookup         = "lookup"
 	OpRegister       = "register"
+	// OpNFTReport is one single-NFT report; OpCollectionReport one
+	// collection report (charged when it is requested).
+	OpNFTReport        = "nft_report"
+	OpCollectionReport = "collection_report"
+	// OpScamCheck is one scam check (POST /v1/scam-check).
+	OpScamCheck = "scam_check"
 )
 
 // Prices maps operations to their cost. An operation missing from the map
@@ -54,6 +60,12 @@ func DefaultPrices() Prices {
 		OpNFTSearch:      sleuth.CreditUnit / 100,
 		OpLookup:         sleuth.CreditUnit / 5,
 		OpRegister:       0,
+		// Reports: an NFT report like a theft detection; a collection
+		// report like ten.
+		OpNFTReport:        sleuth.CreditUnit,
+		OpCollectionReport: 10 * sleuth.CreditUnit,
+		// A scam check searches a token's media like an asset search.
+		OpScamCheck: sleuth.CreditUnit / 5,
 	}
 }
 

@@ -792,6 +792,51 @@ func TestOpenAPIResponses(t *testing.T) {
 	c.do(oaCall{name: "add credits, unknown account", method: post, path: "/v1/accounts/9999/credits", ct: jsonCT,
 		body: jsonBody(t, map[string]any{"amount": 1}), status: http.StatusNotFound, code: sleuth.CodeAccountNotFound})
 
+	// ---- aiRight reports ----
+	evm := map[string]any{"chain": "ethereum", "contract": "0xa6b9ff1a999f06cca06e548d5bd702d6f62841ab", "token_id": "42"}
+	c.do(oaCall{name: "NFT report of a token", method: post, path: "/v1/reports/nft", ct: jsonCT, auth: "api-key", body: jsonBody(t, evm), status: http.StatusOK})
+	b, ct = c.multipart("file", copy128, nil)
+	c.do(oaCall{name: "NFT report of a file", method: post, path: "/v1/reports/nft", ct: ct, body: b, status: http.StatusOK})
+	c.do(oaCall{name: "NFT report of a missing token", method: post, path: "/v1/reports/nft", ct: jsonCT,
+		body: jsonBody(t, map[string]any{"chain": "ethereum", "contract": "0x0", "token_id": "1"}), status: http.StatusNotFound, code: sleuth.CodeNFTNotFound})
+	r = c.do(oaCall{name: "collection report", method: post, path: "/v1/reports/collections", ct: jsonCT,
+		body: jsonBody(t, evm), status: http.StatusOK})
+	reportID := str(t, r.json(t), "id")
+	c.do(oaCall{name: "collection report of an unknown contract", method: post, path: "/v1/reports/collections", ct: jsonCT,
+		body: jsonBody(t, map[string]any{"chain": "ethereum", "contract": "0x0"}), status: http.StatusNotFound, code: sleuth.CodeCollectionNotFound})
+	c.do(oaCall{name: "collection report status", method: get, path: "/v1/reports/collections/" + reportID, status: http.StatusOK})
+	c.do(oaCall{name: "unknown collection report", method: get, path: "/v1/reports/collections/1-nope", status: http.StatusNotFound})
+
+	// ---- SolCheck scam check and the stolen registry (scam_test.go and stolen_test.go test them in depth) ----
+	c.do(oaCall{name: "scam check of a token", method: post, path: "/v1/scam-check", ct: jsonCT, auth: "x-api-key", body: jsonBody(t, evm), status: http.StatusOK})
+	c.do(oaCall{name: "scam check of a mint, text/plain", method: post, path: "/v1/scam-check", ct: "text/plain", body: []byte("1"), status: http.StatusOK})
+	c.do(oaCall{name: "scam check of a mint, curl -d", method: post, path: "/v1/scam-check", ct: "application/x-www-form-urlencoded", body: []byte("1"),
+		status: http.StatusOK, invalid: true})
+	c.do(oaCall{name: "scam check of a missing token", method: post, path: "/v1/scam-check", ct: jsonCT,
+		body: jsonBody(t, map[string]any{"token_address": "NotIndexed"}), status: http.StatusNotFound, code: sleuth.CodeNFTNotFound})
+	c.do(oaCall{name: "scam check without a token", method: post, path: "/v1/scam-check", ct: jsonCT, body: []byte(`{}`), status: http.StatusBadRequest, code: CodeNoInput})
+	reporterKey := e.newKey(e.user, sleuth.ScopeReport)
+	stolen := map[string]any{"chain": "ethereum", "contract": "0xA6b9ff1a999f06cca06e548d5bd702d6f62841ab", "token_id": "42", "note": "drained", "tx_hash": "0xabc"}
+	r = c.do(oaCall{name: "report stolen", method: post, path: "/v1/stolen", ct: jsonCT, key: reporterKey, body: jsonBody(t, stolen), status: http.StatusCreated})
+	stolenPath := fmt.Sprintf("/v1/stolen/%v", r.json(t)["id"])
+	c.do(oaCall{name: "report stolen again", method: post, path: "/v1/stolen", ct: jsonCT, body: jsonBody(t, stolen), status: http.StatusOK})
+	c.do(oaCall{name: "report stolen without a chain", method: post, path: "/v1/stolen", ct: jsonCT,
+		body: jsonBody(t, map[string]any{"contract": "0x1", "token_id": "1"}), status: http.StatusBadRequest})
+	c.do(oaCall{name: "scam check of a stolen token", method: post, path: "/v1/scam-check", ct: jsonCT, body: jsonBody(t, evm), status: http.StatusOK})
+	c.do(oaCall{name: "list stolen", method: get, path: "/v1/stolen?chain=ethereum&status=open", key: reporterKey, status: http.StatusOK})
+	c.do(oaCall{name: "list stolen, paged", method: get, path: "/v1/stolen?limit=1", status: http.StatusOK})
+	c.do(oaCall{name: "list stolen, bad status", method: get, path: "/v1/stolen?status=lost", status: http.StatusBadRequest, invalid: true})
+	c.do(oaCall{name: "get stolen", method: get, path: stolenPath, key: reporterKey, status: http.StatusOK})
+	c.do(oaCall{name: "get missing stolen", method: get, path: "/v1/stolen/99999", status: http.StatusNotFound, code: sleuth.CodeStolenNotFound})
+	c.do(oaCall{name: "resolve stolen without admin", method: post, path: stolenPath + "/resolve", ct: jsonCT, key: reporterKey,
+		body: jsonBody(t, map[string]any{"resolution": "recovered"}), status: http.StatusForbidden, code: accounts.CodeForbidden})
+	c.do(oaCall{name: "resolve stolen, bad resolution", method: post, path: stolenPath + "/resolve", ct: jsonCT,
+		body: jsonBody(t, map[string]any{"resolution": "lost"}), status: http.StatusBadRequest, invalid: true})
+	c.do(oaCall{name: "resolve stolen", method: post, path: stolenPath + "/resolve", ct: jsonCT,
+		body: jsonBody(t, map[string]any{"resolution": "recovered", "note": "returned"}), status: http.StatusOK})
+	c.do(oaCall{name: "resolve stolen twice", method: post, path: stolenPath + "/resolve", ct: jsonCT,
+		body: jsonBody(t, map[string]any{"resolution": "recovered"}), status: http.StatusConflict, code: sleuth.CodeStolenState})
+
 	// ---- deletion (after the searches that use the asset) ----
 	c.do(oaCall{name: "delete asset", method: del, path: "/v1/assets/" + textNid, key: registrar, status: http.StatusOK})
 	c.do(oaCall{name: "delete it again", method: del, path: "/v1/assets/" + textNid, status: http.StatusNotFound, code: sleuth.CodeAssetNotFound})

@@ -34,6 +34,18 @@ func (s *Server) routes() {
 	// Verbitas lookup.
 	s.routeCodes("POST /v1/lookup", sleuth.ScopeSearch, verbitasCodes, s.handleLookup)
 
+	// aiRight authenticity reports.
+	s.route("POST /v1/reports/nft", sleuth.ScopeReport, s.handleNFTReport)
+	s.route("POST /v1/reports/collections", sleuth.ScopeReport, s.handleCollectionReport)
+	s.route("GET /v1/reports/collections/{id}", sleuth.ScopeReport, s.handleGetCollectionReport)
+
+	// SolCheck scam check, and the stolen registry it reads.
+	s.route("POST /v1/scam-check", sleuth.ScopeReport, s.handleScamCheck)
+	s.route("POST /v1/stolen", sleuth.ScopeReport, s.handleReportStolen)
+	s.route("GET /v1/stolen", sleuth.ScopeReport, s.handleListStolen)
+	s.route("GET /v1/stolen/{id}", sleuth.ScopeReport, s.handleGetStolen)
+	s.route("POST /v1/stolen/{id}/resolve", sleuth.ScopeAdmin, s.handleResolveStolen)
+
 	// Asset registry.
 	s.route("POST /v1/assets", sleuth.ScopeRegister, s.handleRegisterAsset)
 	s.route("GET /v1/assets", sleuth.ScopeSearch, s.handleListAssets)

@@ -26,6 +26,7 @@ import (
 	"github.com/sleuthhq/sleuth/accounts"
 	"github.com/sleuthhq/sleuth/engine"
 	"github.com/sleuthhq/sleuth/fetch"
+	"github.com/sleuthhq/sleuth/phishing"
 )
 
 // Config tunes the server. Zero fields take the defaults in parentheses.
@@ -46,6 +47,11 @@ type Config struct {
 	RequestTimeout time.Duration
 	// Logger receives the access log and errors (discarded when nil).
 	Logger *slog.Logger
+	// Reports configures the report endpoints (reports.go).
+	Reports ReportsConfig
+	// Phishing is the phishing lists of the scam check (nil: the snapshot
+	// embedded in the binary; see phishing.Load).
+	Phishing *phishing.Lists
 }
 
 func (c Config) withDefaults() Config {

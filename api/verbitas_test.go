@@ -123,7 +123,7 @@ func TestLookupHashes(t *testing.T) {
 				t.Errorf("match %v", m)
 			}
 			c := m["confidence"].(float64)
-			if tc.confidence != 0 && c != tc.confidence || tc.confidence == 0 && (c <= 0.75 || c >= 1) {
+			if tc.confidence != 0 && c != tc.confidence || tc.confidence == 0 && (c < 0.3 || c >= 1) {
 				t.Errorf("confidence %v, want %v", c, tc.confidence)
 			}
 		})

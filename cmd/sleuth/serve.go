@@ -18,6 +18,7 @@ import (
 	"github.com/sleuthhq/sleuth/api"
 	"github.com/sleuthhq/sleuth/engine"
 	"github.com/sleuthhq/sleuth/fetch"
+	"github.com/sleuthhq/sleuth/phishing"
 	"github.com/sleuthhq/sleuth/store/sqlite"
 )
 
@@ -52,6 +53,7 @@ func runServe(ctx context.Context, e *env, args []string) int {
 	allowPrivate := fs.Bool("allow-private-fetch", false, "let fileURL reach loopback and private addresses (for local testing only)")
 	logFormat := fs.String("log-format", "text", "log format: text or json")
 	var gateways stringsFlag
+	nf := addNotifyFlags(e, fs)
 	fs.Var(&gateways, "ipfs-gateway", "IPFS gateway base URL, repeatable, tried in order (default ipfs.io, dweb.link, cloudflare-ipfs.com)")
 	if _, code, ok := parseFlags(fs, args); !ok {
 		return code
@@ -78,8 +80,19 @@ func runServe(ctx context.Context, e *env, args []string) int {
 		return failf(e, err)
 	}
 	fetcher := fetch.New(fetch.Config{IPFSGateways: gateways, MaxBytes: *maxUpload, AllowPrivate: *allowPrivate})
+	reports, stopReports, err := startReports(ctx, log, eng, fetcher, nf)
+	if err != nil {
+		return failf(e, err)
+	}
+	defer stopReports()
+	lists, err := phishing.Load(*data)
+	if err != nil {
+		return failf(e, err)
+	}
+	log.Info("phishing lists", "source", lists.Source)
 	srv := api.New(eng, st, fetcher, api.Config{
-		RatePerSecond: *rate, Burst: *burst, MaxUploadBytes: *maxUpload, Logger: log,
+		RatePerSecond: *rate, Burst: *burst, MaxUploadBytes: *maxUpload, Logger: log, Reports: reports,
+		Phishing: lists,
 	})
 	ln, err := net.Listen("tcp", *addr)
 	if err != nil {

@@ -68,6 +68,8 @@ func Run(t *testing.T, open func(t *testing.T) sleuth.Store) {
 	t.Run("NFT", s.testNFT)
 	t.Run("Collection", s.testCollection)
 	t.Run("Checkpoint", s.testCheckpoint)
+	t.Run("Stolen", s.testStolen)
+	t.Run("TokenIndex", s.testTokenIndex)
 	t.Run("Concurrency", s.testConcurrency)
 	t.Run("Close", s.testClose)
 }

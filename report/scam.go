@@ -375,8 +375,12 @@ func (c *ScamChecker) fakes(ctx context.Context, rec *sleuth.NFTRecord) ([]ScamR
 			break
 		}
 		ev := best[k].ev
-		d := fmt.Sprintf("its picture is a %s copy (score %.3f) of %s %s #%s of the verified collection %q, minted %s, before this token (%s)",
-			ev.Tier, ev.Score, ev.Original.Chain, ev.Original.Contract, ev.Original.TokenID, ev.Original.Collection,
+		article := "a"
+		if strings.HasPrefix(string(ev.Tier), "e") { // exact, edited
+			article = "an"
+		}
+		d := fmt.Sprintf("its picture is %s %s copy (score %.3f) of %s %s #%s of the verified collection %q, minted %s, before this token (%s)",
+			article, ev.Tier, ev.Score, ev.Original.Chain, ev.Original.Contract, ev.Original.TokenID, ev.Original.Collection,
 			ev.Original.MintedAt.Format(time.RFC3339), ev.MintedAt.Format(time.RFC3339))
 		out = append(out, ScamReason{Type: ScamFake, Detail: d, Fake: &ev})
 	}

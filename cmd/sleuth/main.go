@@ -38,7 +38,7 @@ type env struct {
 	getenv         func(string) string
 }
 
-var commands = []*command{fingerprintCmd, indexCmd, searchCmd, assetsCmd, serveCmd, keysCmd, creditsCmd, migrateCmd, benchCmd, versionCmd, ingestCmd, reportCmd, devnetCmd, scamCheckCmd, stolenCmd, phishingCmd}
+var commands = []*command{fingerprintCmd, indexCmd, searchCmd, assetsCmd, serveCmd, keysCmd, creditsCmd, migrateCmd, benchCmd, versionCmd, ingestCmd, collectionsCmd, reportCmd, devnetCmd, scamCheckCmd, stolenCmd, phishingCmd}
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)

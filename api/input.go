@@ -213,6 +213,22 @@ func (in *input) str(k string) (string, error) {
 	return s, nil
 }
 
+// firstStr returns the first of the named string parameters (aliases of
+// one field, e.g. token_id and tokenId) that is not blank, trimmed; "" when
+// none is given.
+func (in *input) firstStr(names ...string) (string, error) {
+	for _, n := range names {
+		v, err := in.str(n)
+		if err != nil {
+			return "", err
+		}
+		if v = strings.TrimSpace(v); v != "" {
+			return v, nil
+		}
+	}
+	return "", nil
+}
+
 // float returns a number parameter (a JSON number or a numeric string).
 func (in *input) float(k string, def float64) (float64, error) {
 	if !in.has(k) {

@@ -121,27 +121,15 @@ func (s *Server) handleNFTReport(w http.ResponseWriter, r *http.Request, c *call
 // tokenId). Errors: sleuth.request.no_input when none is given;
 // sleuth.report.bad_input when some are missing or the chain is unknown.
 func tokenKey(in *input) (*sleuth.NFTKey, error) {
-	get := func(names ...string) (string, error) {
-		for _, n := range names {
-			v, err := in.str(n)
-			if err != nil {
-				return "", err
-			}
-			if v = strings.TrimSpace(v); v != "" {
-				return v, nil
-			}
-		}
-		return "", nil
-	}
-	chain, err := get("chain")
+	chain, err := in.firstStr("chain")
 	if err != nil {
 		return nil, err
 	}
-	contract, err := get("contract", "address")
+	contract, err := in.firstStr("contract", "address")
 	if err != nil {
 		return nil, err
 	}
-	token, err := get("token_id", "tokenId")
+	token, err := in.firstStr("token_id", "tokenId")
 	if err != nil {
 		return nil, err
 	}

@@ -115,16 +115,11 @@ func (s *Server) scamRequest(r *http.Request) (*report.ScamRequest, error) {
 		{&req.TokenID, []string{"token_id", "tokenId"}},
 		{&req.TokenAddress, []string{"token_address", "tokenAddress", "mint"}},
 	} {
-		for _, n := range f.names {
-			v, err := in.str(n)
-			if err != nil {
-				return nil, err
-			}
-			if v = strings.TrimSpace(v); v != "" {
-				*f.dst = v
-				break
-			}
+		v, err := in.firstStr(f.names...)
+		if err != nil {
+			return nil, err
 		}
+		*f.dst = v
 	}
 	if *req == (report.ScamRequest{}) {
 		// `curl -d MINT` posts the mint as a form key without a value.

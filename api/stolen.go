@@ -28,31 +28,19 @@ var stolenResolutions = map[string]bool{"recovered": true, "false_report": true,
 // contract (the collection; the mint itself when not given).
 func stolenKey(in *input) (sleuth.NFTKey, error) {
 	var k sleuth.NFTKey
-	get := func(names ...string) (string, error) {
-		for _, n := range names {
-			v, err := in.str(n)
-			if err != nil {
-				return "", err
-			}
-			if v = strings.TrimSpace(v); v != "" {
-				return v, nil
-			}
-		}
-		return "", nil
-	}
-	chain, err := get("chain")
+	chain, err := in.firstStr("chain")
 	if err != nil {
 		return k, err
 	}
-	contract, err := get("contract", "address")
+	contract, err := in.firstStr("contract", "address")
 	if err != nil {
 		return k, err
 	}
-	token, err := get("token_id", "tokenId")
+	token, err := in.firstStr("token_id", "tokenId")
 	if err != nil {
 		return k, err
 	}
-	mint, err := get("token_address", "tokenAddress", "mint")
+	mint, err := in.firstStr("token_address", "tokenAddress", "mint")
 	if err != nil {
 		return k, err
 	}

@@ -144,7 +144,7 @@ func Accuracy(ctx context.Context, cfg AccuracyConfig) (*AccuracyResult, error) 
 	var mu sync.Mutex
 	regErrs := make([]error, len(indexed))
 	var done int
-	accParallel(cfg.Workers, len(indexed), func(i int) {
+	bcorpus.Parallel(cfg.Workers, len(indexed), func(i int) {
 		if ctx.Err() != nil {
 			regErrs[i] = ctx.Err()
 			return
@@ -236,7 +236,7 @@ func Accuracy(ctx context.Context, cfg AccuracyConfig) (*AccuracyResult, error) 
 		// Make the query files in parallel.
 		files := make([][]byte, hi-lo)
 		errs := make([]error, hi-lo)
-		accParallel(cfg.Workers, hi-lo, func(j int) {
+		bcorpus.Parallel(cfg.Workers, hi-lo, func(j int) {
 			p := plans[lo+j]
 			if p.edit == nil {
 				files[j], errs[j] = os.ReadFile(filepath.Join(cfg.Dir, filepath.FromSlash(p.orig.Path)))
@@ -374,24 +374,4 @@ func seedOf(s string) uint64 {
 		h *= 1099511628211
 	}
 	return h
-}
-
-// accParallel calls f(0..n-1) on up to workers goroutines.
-func accParallel(workers, n int, f func(i int)) {
-	var wg sync.WaitGroup
-	next := make(chan int)
-	for w := 0; w < min(workers, n); w++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for i := range next {
-				f(i)
-			}
-		}()
-	}
-	for i := 0; i < n; i++ {
-		next <- i
-	}
-	close(next)
-	wg.Wait()
 }

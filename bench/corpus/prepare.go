@@ -141,7 +141,7 @@ func Prepare(ctx context.Context, cfg PrepareConfig) (*Manifest, error) {
 		}
 		b := cands[lo:min(lo+batch, len(cands))]
 		// A file of a work already kept is not even decoded.
-		parallel(cfg.Workers, len(b), func(i int) {
+		Parallel(cfg.Workers, len(b), func(i int) {
 			if b[i].work == "" || !seenWork[b[i].work] {
 				b[i].load(rawDir, cfg)
 			}
@@ -182,7 +182,7 @@ func Prepare(ctx context.Context, cfg PrepareConfig) (*Manifest, error) {
 		}
 		// Write the kept pictures (in parallel), then drop the pixels.
 		errs := make([]error, len(write))
-		parallel(cfg.Workers, len(write), func(k int) {
+		Parallel(cfg.Workers, len(write), func(k int) {
 			errs[k] = writePNG(filepath.Join(cfg.Dir, entries[write[k][1]].Path), b[write[k][0]].img)
 		})
 		for _, err := range errs {
@@ -214,8 +214,8 @@ func progress(w io.Writer, format string, args ...any) {
 	}
 }
 
-// parallel calls f(0..n-1) on up to workers goroutines.
-func parallel(workers, n int, f func(i int)) {
+// Parallel calls f(0..n-1) on up to workers goroutines.
+func Parallel(workers, n int, f func(i int)) {
 	var wg sync.WaitGroup
 	next := make(chan int)
 	for w := 0; w < min(workers, n); w++ {

@@ -232,13 +232,21 @@ type matchJSON struct {
 	AssetOverlap float64          `json:"asset_overlap,omitempty"`
 	Inliers      int              `json:"inliers,omitempty"`
 	Transform    *match.Transform `json:"transform,omitempty"`
+	InlierRatio  float64          `json:"inlier_ratio,omitempty"`
+	Coverage     float64          `json:"coverage,omitempty"`
+	Correlation  *float64         `json:"correlation,omitempty"`
+	// FullCorrelation: the same, no cell left out.
+	FullCorrelation *float64 `json:"full_correlation,omitempty"`
+	// AlignedCorrelation: the pixels compared whole (PDQ matches).
+	AlignedCorrelation *float64 `json:"aligned_correlation,omitempty"`
 }
 
 func toMatchJSON(m match.Match) matchJSON {
 	return matchJSON{Nid: m.Asset.Nid, Tier: m.Tier, Score: m.Score, Distance: m.Distance,
 		Fingerprint: m.Fingerprint, Variant: m.Variant,
 		Method: m.Method, QueryOverlap: m.QueryOverlap, AssetOverlap: m.AssetOverlap,
-		Inliers: m.Inliers, Transform: m.Transform}
+		Inliers: m.Inliers, Transform: m.Transform, InlierRatio: m.InlierRatio, Coverage: m.Coverage,
+		Correlation: m.Correlation, FullCorrelation: m.FullCorrelation, AlignedCorrelation: m.AlignedCorrelation}
 }
 
 // byteExact reports whether a match has the same bytes as the query (not

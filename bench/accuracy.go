@@ -2,6 +2,7 @@ package bench
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"image"
 	"io"
@@ -20,6 +21,7 @@ import (
 	"github.com/sleuthhq/sleuth/fingerprint"
 	"github.com/sleuthhq/sleuth/imaging"
 	"github.com/sleuthhq/sleuth/index"
+	"github.com/sleuthhq/sleuth/match"
 	"github.com/sleuthhq/sleuth/store/sqlite"
 )
 
@@ -62,6 +64,30 @@ type AccuracyConfig struct {
 	Workers int
 	// Progress, when set, receives progress lines.
 	Progress io.Writer
+	// Matches, when set, receives one JSON line per query (QueryLog): what
+	// Sleuth returned, labelled, with each match's evidence. It is what
+	// the score is calibrated on (docs/MATCHING.md).
+	Matches io.Writer
+}
+
+// QueryLog is one line of AccuracyConfig.Matches.
+type QueryLog struct {
+	Family    string     `json:"family"`
+	Edit      string     `json:"edit"`
+	Item      string     `json:"item"`            // the corpus entry the query was made from
+	Truth     string     `json:"truth,omitempty"` // the original to find ("" for holdouts)
+	Found     bool       `json:"found"`           // the original was returned
+	LatencyMS float64    `json:"latency_ms"`
+	Matches   []MatchLog `json:"matches"`
+}
+
+// MatchLog is one returned match: the corpus entry it names ("" outside
+// the corpus), whether it is the query's original, and the match as the
+// API returns it, less the asset.
+type MatchLog struct {
+	ID    string      `json:"id"`
+	True  bool        `json:"true"`
+	Match match.Match `json:"match"`
 }
 
 // queryRec is one query and what each system answered.
@@ -210,6 +236,10 @@ func Accuracy(ctx context.Context, cfg AccuracyConfig) (*AccuracyResult, error) 
 	}
 	logf(cfg.Progress, "accuracy: %d queries (%d edited copies, %d holdouts)", len(plans), len(plans)-len(holdouts), len(holdouts))
 
+	var logs *json.Encoder
+	if cfg.Matches != nil {
+		logs = json.NewEncoder(cfg.Matches)
+	}
 	recs := make([]queryRec, len(plans))
 	qstart := time.Now()
 	const chunk = 128
@@ -268,6 +298,20 @@ func Accuracy(ctx context.Context, cfg AccuracyConfig) (*AccuracyResult, error) 
 			}
 			for _, mt := range resp.Matches {
 				r.answers[0] = append(r.answers[0], answer{id: nidToID[mt.Asset.Nid], score: mt.Score})
+			}
+			if logs != nil {
+				ql := QueryLog{Family: r.family, Edit: r.edit, Item: r.item, Truth: r.truth,
+					LatencyMS: float64(r.latency[0].Microseconds()) / 1000, Matches: []MatchLog{}}
+				for _, mt := range resp.Matches {
+					id := nidToID[mt.Asset.Nid]
+					mt.Asset = nil
+					ok := r.truth != "" && id == r.truth
+					ql.Found = ql.Found || ok
+					ql.Matches = append(ql.Matches, MatchLog{ID: id, True: ok, Match: mt})
+				}
+				if err := logs.Encode(ql); err != nil {
+					return nil, fmt.Errorf("match log: %w", err)
+				}
 			}
 			t0 = time.Now()
 			ans, err := pdqQuery(pdqIdx, files[j])

@@ -131,8 +131,9 @@ func (e *Engine) editedCandidates(q *match.Query, add func(uint32) *match.Candid
 }
 
 // completeEvidence fills in what the candidate's evidence needs from the
-// loaded asset: the asset side of trimmed matches, and the geometric
-// verification when asked.
+// loaded asset: the asset side of trimmed matches, the aligned comparison
+// of the pixels for a PDQ match, and the geometric verification when
+// asked.
 func completeEvidence(q *match.Query, c *match.Candidate, verify bool) {
 	a := c.Asset
 	if t := c.Trim; t != nil {
@@ -147,11 +148,23 @@ func completeEvidence(q *match.Query, c *match.Candidate, verify bool) {
 			t.AssetQuality = pdq.Quality
 		}
 	}
-	if !verify || q.Pixels == nil || q.Pixels.Features == nil {
+	if q.Pixels == nil || q.Pixels.Features == nil {
+		return
+	}
+	pdqMatch := c.PDQDistance >= 0 && c.PDQDistance <= match.MaxNearExactDistance
+	if !verify && !pdqMatch {
 		return
 	}
 	af := storedFeatures(a)
 	if af == nil {
+		return
+	}
+	if pdqMatch {
+		if al, ok := match.CompareAligned(q.Pixels.Features, af, c.PDQVariant); ok {
+			c.Aligned = &al
+		}
+	}
+	if !verify {
 		return
 	}
 	if g, ok := match.Verify(q.Pixels.Features, q.Pixels.Width, q.Pixels.Height, af, a.Width, a.Height); ok {

@@ -68,13 +68,11 @@ func judgeEdited(q Query, c Candidate) (Match, bool) {
 	}
 	if g := c.Geometry; g != nil {
 		if s := FeatureScore(*g); s > 0 && (!found || s > best.Score) {
-			tr := g.Transform
 			best = Match{
 				Asset: c.Asset, Tier: TierEdited, Score: s,
-				Fingerprint: MethodLocalFeatures, Method: MethodLocalFeatures, PHashDistance: -1,
-				QueryOverlap: g.QueryOverlap, AssetOverlap: g.AssetOverlap,
-				Inliers: g.Inliers, Transform: &tr,
+				Fingerprint: MethodLocalFeatures, PHashDistance: -1,
 			}
+			best.setGeometry(*g)
 			found = true
 		}
 	}

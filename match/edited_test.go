@@ -35,9 +35,27 @@ func TestScoreBands(t *testing.T) {
 		if likely := s >= LikelyScore; likely != (d <= 13) {
 			t.Errorf("distance %d: score %v, likely %v", d, s, likely)
 		}
-		if m := MaxPDQScore(d); m < s || m >= SureScore && d > 10 {
-			t.Errorf("distance %d: MaxPDQScore %v", d, m)
+		if m := MaxPDQScore(d); m < s || m < SureScore {
+			t.Errorf("distance %d: MaxPDQScore %v (aligned pixels can make any PDQ match sure)", d, m)
 		}
+	}
+	// Beyond distance 10, the aligned pixels decide: sure from 0.995,
+	// likely from 0.985, nothing more below.
+	for _, tt := range []struct {
+		d            int
+		r            float64
+		sure, likely bool
+	}{
+		{11, 0.999, true, true}, {31, 0.995, true, true}, {20, 0.994, false, true},
+		{31, 0.985, false, true}, {20, 0.984, false, false}, {14, 0.5, false, false},
+	} {
+		s := max(nearExactScore(tt.d), alignedScore(tt.d, tt.r))
+		if s >= SureScore != tt.sure || s >= LikelyScore != tt.likely {
+			t.Errorf("distance %d, aligned %.3f: score %v, want sure %v likely %v", tt.d, tt.r, s, tt.sure, tt.likely)
+		}
+	}
+	if s := alignedScore(5, 1); s != 0 {
+		t.Errorf("alignedScore(5, 1) = %v: the PDQ curve alone holds up to 10", s)
 	}
 	for r := 0.12; r <= 1; r += 0.01 {
 		g := Geometry{Inliers: 100, InlierRatio: r, Coverage: 1, Correlation: 1}

@@ -55,7 +55,11 @@ type Geometry struct {
 	// looks alike pixel for pixel; two pictures that share a motif do
 	// not.
 	Correlation float64
-	Cells       int
+	// FullCorrelation is the same correlation over every cell, none left
+	// out: a copy that is only cropped, turned or framed agrees
+	// everywhere, a look-alike differs wherever a layer differs.
+	FullCorrelation float64
+	Cells           int
 }
 
 // Parameters of the verification.
@@ -208,7 +212,7 @@ func Verify(q *fingerprint.Features, qw, qh int, a *fingerprint.Features, aw, ah
 	if c := cov.area(); c > 0 {
 		g.Coverage = round3(min(1, inl.area()/c))
 	}
-	g.Correlation, g.Cells = correlate(q, qw, qh, a, aw, ah, z, t)
+	g.Correlation, g.FullCorrelation, g.Cells = correlate(q, qw, qh, a, aw, ah, z, t)
 	return g, true
 }
 
@@ -235,9 +239,9 @@ const minCells = 48
 
 // correlate compares the asset's thumbnail with the query's luma under the
 // transform z, t (see Geometry.Correlation).
-func correlate(q *fingerprint.Features, qw, qh int, a *fingerprint.Features, aw, ah int, z, t complex128) (float64, int) {
+func correlate(q *fingerprint.Features, qw, qh int, a *fingerprint.Features, aw, ah int, z, t complex128) (trimmed, full float64, cells int) {
 	if len(a.Thumb) != fingerprint.ThumbSide*fingerprint.ThumbSide {
-		return -1, 0
+		return -1, -1, 0
 	}
 	const n = fingerprint.ThumbSide
 	cw, ch := float64(aw)/n, float64(ah)/n
@@ -260,19 +264,20 @@ func correlate(q *fingerprint.Features, qw, qh int, a *fingerprint.Features, aw,
 			}
 			v, ok := q.MeanLuma(x-fx, y-fy, x+fx, y+fy)
 			if !ok {
-				return -1, 0
+				return -1, -1, 0
 			}
 			us = append(us, float64(a.Thumb[i*n+j]))
 			vs = append(vs, v)
 		}
 	}
-	cells := len(us)
+	cells = len(us)
 	if cells < minCells {
-		return -1, cells
+		return -1, -1, cells
 	}
 	// Robust to an overlay (a caption, a logo): fit v = alpha + beta u,
 	// leave out the tenth of the cells that fit worst, correlate the rest.
 	r, alpha, beta := pearson(us, vs, nil)
+	full = r
 	if beta != 0 || alpha != 0 {
 		res := make([]float64, cells)
 		for i := range us {
@@ -287,7 +292,7 @@ func correlate(q *fingerprint.Features, qw, qh int, a *fingerprint.Features, aw,
 		}
 		r, _, _ = pearson(us, vs, keep)
 	}
-	return round3(r), cells
+	return round3(r), round3(full), cells
 }
 
 // pearson is the correlation of the kept pairs (all when keep is nil) and

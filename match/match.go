@@ -99,6 +99,9 @@ type Candidate struct {
 	// Geometry is the geometric verification of the local features, nil
 	// when none was run or it found no transform.
 	Geometry *Geometry
+	// Aligned compares the pixels of the asset and of the query laid on
+	// it by PDQVariant (CompareAligned), nil when not measured.
+	Aligned *AlignedEvidence
 }
 
 // Match is one verdict: this asset is a copy of the query.
@@ -129,6 +132,32 @@ type Match struct {
 	AssetOverlap float64    `json:"asset_overlap,omitempty"`
 	Inliers      int        `json:"inliers,omitempty"`
 	Transform    *Transform `json:"transform,omitempty"`
+	// InlierRatio, Coverage and Correlation are the rest of a geometric
+	// verification's evidence (Geometry): the share of the asset's
+	// keypoints inside the shared area that agree, how much of that area
+	// the agreeing ones span, and how alike the pixels are there (omitted
+	// when not measured).
+	InlierRatio float64  `json:"inlier_ratio,omitempty"`
+	Coverage    float64  `json:"coverage,omitempty"`
+	Correlation *float64 `json:"correlation,omitempty"`
+	// FullCorrelation is Correlation with no cell left out.
+	FullCorrelation *float64 `json:"full_correlation,omitempty"`
+	// AlignedCorrelation is, for a PDQ match, the correlation of the two
+	// pictures' luma over a 32x32 grid once the query is turned by
+	// Variant (CompareAligned); omitted when not measured.
+	AlignedCorrelation *float64 `json:"aligned_correlation,omitempty"`
+}
+
+// setGeometry copies the evidence of a geometric verification into m.
+func (m *Match) setGeometry(g Geometry) {
+	tr := g.Transform
+	m.Method, m.Inliers, m.Transform = MethodLocalFeatures, g.Inliers, &tr
+	m.QueryOverlap, m.AssetOverlap = g.QueryOverlap, g.AssetOverlap
+	m.InlierRatio, m.Coverage = g.InlierRatio, g.Coverage
+	if g.Correlation >= -0.5 {
+		c, f := g.Correlation, g.FullCorrelation
+		m.Correlation, m.FullCorrelation = &c, &f
+	}
 }
 
 // Judge decides whether c is a copy of q. It returns false when the
@@ -167,6 +196,11 @@ func Judge(q Query, c Candidate) (Match, bool) {
 	}
 	m.Tier, m.Fingerprint = TierNearExact, ByPDQ
 	m.Score = nearExactScore(c.PDQDistance)
+	if al := c.Aligned; al != nil {
+		r := al.Correlation
+		m.AlignedCorrelation = &r
+		m.Score = max(m.Score, alignedScore(c.PDQDistance, r))
+	}
 	if m.PHashDistance >= 0 && m.PHashDistance <= maxCorroboratingPHashFar {
 		// A distant PDQ that the pHash confirms almost bit for bit: on
 		// the accuracy benchmark every such match was a copy.
@@ -183,9 +217,8 @@ func Judge(q Query, c Candidate) (Match, bool) {
 	if g := c.Geometry; g != nil {
 		// Local features that agree make a distant PDQ match surer.
 		if s := FeatureScore(*g); s > m.Score {
-			tr := g.Transform
-			m.Score, m.Method, m.Inliers, m.Transform = s, MethodLocalFeatures, g.Inliers, &tr
-			m.QueryOverlap, m.AssetOverlap = g.QueryOverlap, g.AssetOverlap
+			m.Score = s
+			m.setGeometry(*g)
 		}
 	}
 	return m, true
@@ -198,7 +231,7 @@ func MaxPDQScore(d int) float64 {
 	if d < 0 || d > MaxNearExactDistance {
 		return 0
 	}
-	return max(nearExactScore(d), corroboratedScore(d))
+	return max(nearExactScore(d), corroboratedScore(d), alignedScore(d, 1))
 }
 
 // corroboratedScore is the score of a PDQ match at distance d whose pHash
@@ -223,6 +256,40 @@ const (
 	maxCorroboratingPHashFar = 2
 	corroboratedPDQScore     = 0.885
 )
+
+// Aligned-pixel bands of a PDQ match beyond distance 10 (CompareAligned):
+// a correlation of at least alignedSure lifts the score into the sure band
+// (alignedSureHigh at distance 11 down to alignedSureLow at 31), one of
+// at least alignedLikely into the likely band (alignedLikelyHigh down to
+// alignedLikelyLow). Measured on the accuracy benchmark (docs/MATCHING.md):
+// distinct pictures drawn from one template keep a PDQ distance of 14 to
+// 31 and a correlation above 0.9, but rarely above 0.995, where edited
+// copies (resized, blurred, noisy, mirrored) mostly are.
+const (
+	alignedSure       = 0.995
+	alignedSureHigh   = 0.93
+	alignedSureLow    = 0.91
+	alignedLikely     = 0.985
+	alignedLikelyHigh = 0.8
+	alignedLikelyLow  = 0.6
+)
+
+// alignedScore is the score a PDQ match at distance d earns from an
+// aligned correlation r; 0 when it earns nothing beyond the PDQ's own.
+func alignedScore(d int, r float64) float64 {
+	if d <= 10 || d > MaxNearExactDistance {
+		return 0
+	}
+	f := float64(d-11) / float64(MaxNearExactDistance-11)
+	var s float64
+	switch {
+	case r >= alignedSure:
+		s = alignedSureHigh - f*(alignedSureHigh-alignedSureLow)
+	case r >= alignedLikely:
+		s = alignedLikelyHigh - f*(alignedLikelyHigh-alignedLikelyLow)
+	}
+	return math.Round(s*1000) / 1000
+}
 
 // nearExactScore maps a PDQ distance (0..31) to a score, calibrated on the
 // accuracy benchmark (docs/MATCHING.md): 0.99 at distance 0 falling by

@@ -100,7 +100,10 @@ type SourceStat struct {
 	Failed     int    `json:"failed"`     // did not decode, or too small
 	Blank      int    `json:"blank"`      // nearly uniform
 	Duplicates int    `json:"duplicates"` // same bytes, same pixels or within DedupDistance
-	Kept       int    `json:"kept"`
+	// Recoloured counts pictures dropped as the same picture as an earlier
+	// one up to a global colour change (neardup.go); they are not in Kept.
+	Recoloured int `json:"recoloured"`
+	Kept       int `json:"kept"`
 }
 
 // Manifest describes a prepared corpus.

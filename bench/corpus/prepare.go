@@ -97,6 +97,7 @@ type candidate struct {
 	pix    fingerprint.Digest
 	fail   bool
 	blnk   bool
+	thumb  *colorThumb
 }
 
 // Prepare builds the corpus in cfg.Dir from the files under cfg.Dir/raw and
@@ -134,6 +135,7 @@ func Prepare(ctx context.Context, cfg PrepareConfig) (*Manifest, error) {
 	seenPix := map[fingerprint.Digest]bool{}
 	seenWork := map[string]bool{}
 	var entries []Entry
+	var thumbs []*colorThumb
 	const batch = 256
 	for lo := 0; lo < len(cands); lo += batch {
 		if err := ctx.Err(); err != nil {
@@ -176,6 +178,7 @@ func Prepare(ctx context.Context, cfg PrepareConfig) (*Manifest, error) {
 				Width: c.img.Rect.Dx(), Height: c.img.Rect.Dy(),
 				PDQ: c.p.PDQ.String(), PDQQuality: c.p.Quality,
 			})
+			thumbs = append(thumbs, c.thumb)
 			if !c.cached {
 				write = append(write, [2]int{i, len(entries) - 1})
 			}
@@ -195,6 +198,23 @@ func Prepare(ctx context.Context, cfg PrepareConfig) (*Manifest, error) {
 		}
 		progress(cfg.Progress, "corpus: %d/%d files, %d kept", lo+len(b), len(cands), len(entries))
 	}
+	progress(cfg.Progress, "corpus: looking for pictures that are others recoloured")
+	dups := nearDuplicates(thumbs, cfg.Workers)
+	srcOf := map[string]int{}
+	for i, s := range cfg.Sources {
+		srcOf[s.Name] = i
+	}
+	kept := entries[:0]
+	for i, e := range entries {
+		if dups[i] {
+			st := &m.Sources[srcOf[e.Source]]
+			st.Recoloured++
+			st.Kept--
+			continue
+		}
+		kept = append(kept, e)
+	}
+	entries = kept
 	order, err := assignRoles(entries, cfg)
 	if err != nil {
 		return nil, err
@@ -299,6 +319,7 @@ func (c *candidate) setPicture(rgba *image.RGBA) {
 	c.blnk = lumaStdDev(rgba) < 4
 	c.p = fingerprint.Perceptualize(rgba)
 	c.pix = fingerprint.PixelDigest(rgba)
+	c.thumb = makeThumb(rgba)
 }
 
 // prepPath is where the prepared picture of a raw file goes, relative to

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bufio"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -140,6 +141,7 @@ func runBenchAccuracy(ctx context.Context, e *env, args []string) int {
 	seed := fs.Uint64("seed", 1, "seed of the edits (with --prepare: of sampling and roles)")
 	workers := fs.Int("workers", 0, "parallel workers making edits and registering (0: GOMAXPROCS)")
 	quiet := fs.Bool("quiet", false, "no progress lines on stderr")
+	matchLog := fs.String("matches", "", "write every query's matches, labelled and with their evidence, to this file (JSON lines)")
 	if _, code, ok := parseFlags(fs, args); !ok {
 		return code
 	}
@@ -162,7 +164,7 @@ func runBenchAccuracy(ctx context.Context, e *env, args []string) int {
 			return exitFail
 		}
 		for _, s := range m.Sources {
-			fmt.Fprintf(e.stdout, "%-16s %6d files  %5d failed  %5d blank  %5d duplicates  %6d kept\n", s.Name, s.Candidates, s.Failed, s.Blank, s.Duplicates, s.Kept)
+			fmt.Fprintf(e.stdout, "%-16s %6d files  %5d failed  %5d blank  %5d duplicates  %5d recoloured  %6d kept\n", s.Name, s.Candidates, s.Failed, s.Blank, s.Duplicates, s.Recoloured, s.Kept)
 		}
 		fmt.Fprintf(e.stdout, "%d originals, %d distractors, %d holdouts, %d backgrounds, %d logos in %s (%.0f s)\n",
 			len(m.Role(corpus.RoleOriginal)), len(m.Role(corpus.RoleDistractor)), len(m.Role(corpus.RoleHoldout)),
@@ -173,9 +175,26 @@ func runBenchAccuracy(ctx context.Context, e *env, args []string) int {
 	if *families != "" {
 		fams = strings.Split(*families, ",")
 	}
+	var ml io.Writer
+	if *matchLog != "" {
+		f, err := os.Create(*matchLog)
+		if err != nil {
+			fmt.Fprintf(e.stderr, "sleuth: bench accuracy: %v\n", err)
+			return exitFail
+		}
+		bw := bufio.NewWriter(f)
+		defer func() {
+			if err := bw.Flush(); err != nil {
+				fmt.Fprintf(e.stderr, "sleuth: bench accuracy: %s: %v\n", *matchLog, err)
+			}
+			f.Close()
+		}()
+		ml = bw
+	}
 	res, err := bench.Accuracy(ctx, bench.AccuracyConfig{
 		Dir: *dir, Originals: *originals, Distractors: *distractors, Holdout: *holdout,
 		Families: fams, AllEdits: *allEdits, Seed: *seed, Workers: *workers, Progress: progress,
+		Matches: ml,
 	})
 	if err != nil {
 		fmt.Fprintf(e.stderr, "sleuth: bench accuracy: %v\n", err)

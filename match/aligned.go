@@ -1,0 +1,78 @@
+package match
+
+import (
+	"github.com/sleuthhq/sleuth/fingerprint"
+)
+
+// Aligned pixels: a PDQ match names the dihedral transform that turns the
+// query into the asset, so the two pictures can be laid on each other
+// whole and compared cell by cell: the asset's luma thumbnail
+// (fingerprint.Features.Thumb, ThumbSide x ThumbSide cells) against the
+// query's mean luma over the same cells. A copy re-encoded, resized,
+// recoloured, blurred, sprinkled with noise or mirrored agrees everywhere;
+// two distinct pictures drawn from one template (avatar tokens that share
+// layers) differ wherever a layer differs. Unlike Geometry.Correlation,
+// no cell is left out: the comparison is made only when the PDQ already
+// says the pictures are alike all over.
+
+// AlignedEvidence is the comparison of the asset's thumbnail with the
+// query laid on it by a dihedral variant.
+type AlignedEvidence struct {
+	// Correlation is the Pearson correlation over Cells cells.
+	Correlation float64
+	Cells       int
+}
+
+// CompareAligned lays the query (features of a picture fingerprinted in
+// this process, which keep its luma) on the asset by the query's dihedral
+// variant (fingerprint.Dihedral*: the asset looks like the query so
+// transformed) and correlates the asset's thumbnail with the query's luma.
+// It reports false when either side lacks what it needs.
+func CompareAligned(q *fingerprint.Features, a *fingerprint.Features, variant int) (AlignedEvidence, bool) {
+	const n = fingerprint.ThumbSide
+	if q == nil || a == nil || len(a.Thumb) != n*n || variant < 0 || variant > 7 {
+		return AlignedEvidence{}, false
+	}
+	// Half a cell, in fractions of the asset; in the query the two sides
+	// swap under the variants that transpose.
+	hx, hy := 0.5/n, 0.5/n
+	us := make([]float64, 0, n*n)
+	vs := make([]float64, 0, n*n)
+	for i := 0; i < n; i++ {
+		for j := 0; j < n; j++ {
+			u, v := (float64(j)+0.5)/n, (float64(i)+0.5)/n
+			x, y := dihedralInverse(variant, u, v)
+			m, ok := q.MeanLuma(x-hx, y-hy, x+hx, y+hy)
+			if !ok {
+				return AlignedEvidence{}, false
+			}
+			us = append(us, float64(a.Thumb[i*n+j]))
+			vs = append(vs, m)
+		}
+	}
+	r, _, _ := pearson(us, vs, nil)
+	return AlignedEvidence{Correlation: round3(r), Cells: len(us)}, true
+}
+
+// dihedralInverse maps a point (u, v) of a picture transformed by the
+// dihedral variant k (fractions of its width and height, y down) back to
+// the point of the picture before the transform.
+func dihedralInverse(k int, u, v float64) (x, y float64) {
+	switch k {
+	case fingerprint.DihedralRotate90: // (x, y) -> (y, 1-x)
+		return 1 - v, u
+	case fingerprint.DihedralRotate180:
+		return 1 - u, 1 - v
+	case fingerprint.DihedralRotate270: // (x, y) -> (1-y, x)
+		return v, 1 - u
+	case fingerprint.DihedralFlipX:
+		return u, 1 - v
+	case fingerprint.DihedralFlipY:
+		return 1 - u, v
+	case fingerprint.DihedralFlipPlus1:
+		return v, u
+	case fingerprint.DihedralFlipMinus1:
+		return 1 - v, 1 - u
+	}
+	return u, v
+}

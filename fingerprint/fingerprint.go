@@ -120,6 +120,12 @@ type Options struct {
 	// Features asks for up to this many local features (Pixels.Features);
 	// 0: none.
 	Features int
+	// ExactDihedral hashes the CommonDihedral variants of the PDQ
+	// (Pixels.PDQDihedral) from the transformed pixels rather than
+	// predicting them from the DCT (ExactDihedral): what a query needs to
+	// find its mirrored and turned copies at the distance of re-encoded
+	// ones.
+	ExactDihedral bool
 }
 
 // ExactOf streams r through the Nid builder, sha256 and BLAKE3 in one pass

@@ -96,22 +96,29 @@ const (
 )
 
 // Geometric evidence a local-features match needs to score >= SureScore
-// (sure*) or >= LikelyScore (likely*): thumbnail correlation, inlier ratio,
-// inliers and coverage. The inlier ratio carries most of it: distinct
-// pictures drawn from one template (avatar tokens that share layers,
-// numbered clipart series, icon themes) agree pixel for pixel wherever
-// they share a layer (correlation > 0.99 with the worst tenth left out)
-// but only about half of the asset's keypoints land on a shared layer,
-// where a copy, even rotated or cropped, keeps most of them.
+// (sure*, two ways) or >= LikelyScore (likely*): the thumbnail correlation
+// with the worst tenth of the cells left out (Correlation), the same over
+// every cell (FullCorrelation), the inlier ratio, the inliers and the
+// coverage. Distinct pictures drawn from one template (avatar tokens that
+// share layers, numbered clipart series, icon themes) agree pixel for
+// pixel wherever they share a layer, so the trimmed correlation is high
+// for them too; over every cell of the shared area it is not, where a
+// copy that is only cropped, turned or framed agrees everywhere. A copy
+// under a caption or a logo keeps most of its keypoints (the inlier ratio)
+// but not every cell.
 const (
-	sureCorrelation   = 0.95
-	sureInlierRatio   = 0.75
-	sureInliers       = 20
-	sureCoverage      = 0.5
-	likelyCorrelation = 0.95
-	likelyInlierRatio = 0.55
-	likelyInliers     = MinInliers
-	likelyCoverage    = 0.7
+	sureCorrelation     = 0.95
+	sureInlierRatio     = 0.75
+	sureFullCorrelation = 0.95 // with sureInlierRatio
+	sureInliers         = 20
+	sureCoverage        = 0.5
+	// The second way: fewer keypoints agree (a rotation, a crop), every
+	// cell does.
+	sureFullCorrelationB  = 0.99
+	sureInlierRatioB      = 0.55
+	likelyFullCorrelation = 0.99
+	likelyInlierRatio     = 0.3
+	likelyCoverage        = 0.5
 )
 
 // TrimScore is the score of a trimmed-PDQ match at distance d (0..31)
@@ -135,13 +142,18 @@ func TrimScore(d int, qf, af float64) float64 {
 // benchmark (docs/MATCHING.md). It is 0 unless the evidence passes every
 // gate (MinInliers agreeing keypoints, MinInlierRatio of the covered ones,
 // inliers spanning MinCoverage of the covered area, and, when it could be
-// measured, a thumbnail correlation of MinCorrelation). Then:
+// measured, a thumbnail correlation of MinCorrelation). Then, with the
+// pixels measured and a trimmed correlation >= 0.95:
 //
-//   - sure band, 0.9 to 0.99: correlation >= 0.95, inlier ratio >= 0.75,
-//     >= 20 inliers, coverage >= 0.5; rising with the ratio (to 0.95) and
-//     the correlation (to 0.99), the weaker of the two;
-//   - likely band, 0.55 to 0.85: correlation >= 0.95, ratio >= 0.55,
-//     coverage >= 0.7; rising with the ratio to 0.75;
+//   - sure band, 0.9 to 0.99: inlier ratio >= 0.75, full correlation >=
+//     0.95, >= 20 inliers, coverage >= 0.5, rising with the ratio (to
+//     0.95) and the trimmed correlation (to 0.99), the weaker of the two;
+//     or inlier ratio >= 0.55, full correlation >= 0.99, >= 20 inliers,
+//     coverage >= 0.5, rising with the ratio (to 0.95) and the full
+//     correlation (to 1);
+//   - likely band, 0.55 to 0.85: inlier ratio >= 0.3, full correlation >=
+//     0.99, coverage >= 0.5, rising with the ratio (to 0.55) and the full
+//     correlation (to 1);
 //   - otherwise 0.3 to 0.5, rising with the evidence e of evidence().
 //
 // Without a correlation (a query rebuilt from stored features, which has
@@ -156,14 +168,18 @@ func FeatureScore(g Geometry) float64 {
 		return 0
 	}
 	clamp := func(v float64) float64 { return math.Max(0, math.Min(1, v)) }
+	ratio, full := g.InlierRatio, g.FullCorrelation
+	pixels := measured && g.Correlation >= sureCorrelation
 	var s float64
 	switch {
-	case measured && g.Correlation >= sureCorrelation && g.InlierRatio >= sureInlierRatio &&
+	case pixels && ratio >= sureInlierRatio && full >= sureFullCorrelation &&
 		g.Inliers >= sureInliers && g.Coverage >= sureCoverage:
-		s = 0.9 + 0.09*min(clamp((g.InlierRatio-sureInlierRatio)/0.2), clamp((g.Correlation-sureCorrelation)/0.04))
-	case measured && g.Correlation >= likelyCorrelation && g.InlierRatio >= likelyInlierRatio &&
-		g.Inliers >= likelyInliers && g.Coverage >= likelyCoverage:
-		s = 0.55 + 0.3*clamp((g.InlierRatio-likelyInlierRatio)/(sureInlierRatio-likelyInlierRatio))
+		s = 0.9 + 0.09*min(clamp((ratio-sureInlierRatio)/0.2), clamp((g.Correlation-sureCorrelation)/0.04))
+	case pixels && ratio >= sureInlierRatioB && full >= sureFullCorrelationB &&
+		g.Inliers >= sureInliers && g.Coverage >= sureCoverage:
+		s = 0.9 + 0.09*min(clamp((ratio-sureInlierRatioB)/(0.95-sureInlierRatioB)), clamp((full-sureFullCorrelationB)/(1-sureFullCorrelationB)))
+	case pixels && ratio >= likelyInlierRatio && full >= likelyFullCorrelation && g.Coverage >= likelyCoverage:
+		s = 0.55 + 0.3*min(clamp((ratio-likelyInlierRatio)/(sureInlierRatioB-likelyInlierRatio)), clamp((full-likelyFullCorrelation)/(1-likelyFullCorrelation)))
 	default:
 		s = 0.3 + 0.2*evidence(g)
 	}

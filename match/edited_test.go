@@ -39,14 +39,14 @@ func TestScoreBands(t *testing.T) {
 			t.Errorf("distance %d: MaxPDQScore %v (aligned pixels can make any PDQ match sure)", d, m)
 		}
 	}
-	// Beyond distance 10, the aligned pixels decide: sure from 0.995,
+	// Beyond distance 10, the aligned pixels decide: sure from 0.997,
 	// likely from 0.985, nothing more below.
 	for _, tt := range []struct {
 		d            int
 		r            float64
 		sure, likely bool
 	}{
-		{11, 0.999, true, true}, {31, 0.995, true, true}, {20, 0.994, false, true},
+		{11, 0.999, true, true}, {31, 0.997, true, true}, {20, 0.996, false, true},
 		{31, 0.985, false, true}, {20, 0.984, false, false}, {14, 0.5, false, false},
 	} {
 		s := max(nearExactScore(tt.d), alignedScore(tt.d, tt.r))
@@ -57,14 +57,22 @@ func TestScoreBands(t *testing.T) {
 	if s := alignedScore(5, 1); s != 0 {
 		t.Errorf("alignedScore(5, 1) = %v: the PDQ curve alone holds up to 10", s)
 	}
+	// With every cell agreeing, the inlier ratio sets the band; with one
+	// cell in ten off (full correlation 0.96), only the first way to sure
+	// is open.
 	for r := 0.12; r <= 1; r += 0.01 {
-		g := Geometry{Inliers: 100, InlierRatio: r, Coverage: 1, Correlation: 1}
+		g := Geometry{Inliers: 100, InlierRatio: r, Coverage: 1, Correlation: 1, FullCorrelation: 1}
 		s := FeatureScore(g)
-		if s >= SureScore != (r >= sureInlierRatio) {
+		if s >= SureScore != (r >= sureInlierRatioB) {
 			t.Errorf("ratio %.2f: score %v", r, s)
 		}
 		if s >= LikelyScore != (r >= likelyInlierRatio) {
 			t.Errorf("ratio %.2f: score %v", r, s)
+		}
+		g.FullCorrelation = 0.96
+		s = FeatureScore(g)
+		if s >= SureScore != (r >= sureInlierRatio) || s >= LikelyScore != (r >= sureInlierRatio) {
+			t.Errorf("ratio %.2f, full correlation 0.96: score %v", r, s)
 		}
 	}
 }

@@ -140,7 +140,7 @@ func TestOverlapArea(t *testing.T) {
 }
 
 func TestFeatureScore(t *testing.T) {
-	base := Geometry{Inliers: 60, InlierRatio: 0.85, Coverage: 0.85, Correlation: 0.985}
+	base := Geometry{Inliers: 60, InlierRatio: 0.85, Coverage: 0.85, Correlation: 0.985, FullCorrelation: 0.97}
 	tests := []struct {
 		name string
 		mut  func(g *Geometry)
@@ -151,11 +151,14 @@ func TestFeatureScore(t *testing.T) {
 		{"low ratio", func(g *Geometry) { g.InlierRatio = 0.1 }, func(s float64) bool { return s == 0 }},
 		{"clustered inliers", func(g *Geometry) { g.Coverage = 0.2 }, func(s float64) bool { return s == 0 }},
 		{"pixels disagree", func(g *Geometry) { g.Correlation = 0.7 }, func(s float64) bool { return s == 0 }},
-		{"likely: two thirds of the keypoints agree", func(g *Geometry) { g.InlierRatio = 0.65 }, func(s float64) bool { return s >= 0.55 && s < 0.9 }},
+		{"two thirds of the keypoints agree, not every cell", func(g *Geometry) { g.InlierRatio = 0.65 }, func(s float64) bool { return s > 0.3 && s < 0.55 }},
+		{"two thirds of the keypoints and every cell agree", func(g *Geometry) { g.InlierRatio, g.FullCorrelation = 0.65, 0.999 }, func(s float64) bool { return s >= 0.9 && s < 0.99 }},
+		{"two fifths of the keypoints and every cell agree", func(g *Geometry) { g.InlierRatio, g.FullCorrelation = 0.4, 0.995 }, func(s float64) bool { return s >= 0.55 && s < 0.9 }},
+		{"look-alike: most keypoints, not every cell", func(g *Geometry) { g.FullCorrelation = 0.9 }, func(s float64) bool { return s > 0.3 && s < 0.55 }},
 		{"look-alike: half the keypoints agree", func(g *Geometry) { g.InlierRatio = 0.45 }, func(s float64) bool { return s > 0.3 && s < 0.55 }},
 		{"weak correlation", func(g *Geometry) { g.Correlation = 0.85 }, func(s float64) bool { return s > 0.3 && s < 0.9 }},
 		{"not measured", func(g *Geometry) { g.Correlation = -1 }, func(s float64) bool { return s > 0.3 && s < 0.55 }},
-		{"everything at its best", func(g *Geometry) { *g = Geometry{Inliers: 200, InlierRatio: 1, Coverage: 1, Correlation: 1} }, func(s float64) bool { return s == 0.99 }},
+		{"everything at its best", func(g *Geometry) { *g = Geometry{Inliers: 200, InlierRatio: 1, Coverage: 1, Correlation: 1, FullCorrelation: 1} }, func(s float64) bool { return s == 0.99 }},
 	}
 	for _, tt := range tests {
 		g := base

@@ -263,10 +263,10 @@ const (
 // at least alignedLikely into the likely band (alignedLikelyHigh down to
 // alignedLikelyLow). Measured on the accuracy benchmark (docs/MATCHING.md):
 // distinct pictures drawn from one template keep a PDQ distance of 14 to
-// 31 and a correlation above 0.9, but rarely above 0.995, where edited
+// 31 and a correlation above 0.9, but rarely above 0.997, where edited
 // copies (resized, blurred, noisy, mirrored) mostly are.
 const (
-	alignedSure       = 0.995
+	alignedSure       = 0.997
 	alignedSureHigh   = 0.93
 	alignedSureLow    = 0.91
 	alignedLikely     = 0.985

@@ -158,7 +158,9 @@ func TestFeatureScore(t *testing.T) {
 		{"look-alike: half the keypoints agree", func(g *Geometry) { g.InlierRatio = 0.45 }, func(s float64) bool { return s > 0.3 && s < 0.55 }},
 		{"weak correlation", func(g *Geometry) { g.Correlation = 0.85 }, func(s float64) bool { return s > 0.3 && s < 0.9 }},
 		{"not measured", func(g *Geometry) { g.Correlation = -1 }, func(s float64) bool { return s > 0.3 && s < 0.55 }},
-		{"everything at its best", func(g *Geometry) { *g = Geometry{Inliers: 200, InlierRatio: 1, Coverage: 1, Correlation: 1, FullCorrelation: 1} }, func(s float64) bool { return s == 0.99 }},
+		{"everything at its best", func(g *Geometry) {
+			*g = Geometry{Inliers: 200, InlierRatio: 1, Coverage: 1, Correlation: 1, FullCorrelation: 1}
+		}, func(s float64) bool { return s == 0.99 }},
 	}
 	for _, tt := range tests {
 		g := base

@@ -152,7 +152,7 @@ func completeEvidence(q *match.Query, c *match.Candidate, verify bool) {
 		return
 	}
 	pdqMatch := c.PDQDistance >= 0 && c.PDQDistance <= match.MaxNearExactDistance
-	if !verify && !pdqMatch {
+	if !verify && !pdqMatch && c.Trim == nil {
 		return
 	}
 	af := storedFeatures(a)
@@ -162,6 +162,20 @@ func completeEvidence(q *match.Query, c *match.Candidate, verify bool) {
 	if pdqMatch {
 		if al, ok := match.CompareAligned(q.Pixels.Features, af, c.PDQVariant); ok {
 			c.Aligned = &al
+		}
+	}
+	if t := c.Trim; t != nil {
+		qr, ar := match.Whole, match.Whole
+		if qt := q.Pixels.Trim; t.QueryFraction < 1 && qt != nil {
+			qr = match.FractionRect(qt.Rect, q.Pixels.Width, q.Pixels.Height)
+		}
+		if t.AssetFraction < 1 {
+			if at := storedTrim(a); at != nil {
+				ar = match.FractionRect(at.Rect, a.Width, a.Height)
+			}
+		}
+		if al, ok := match.CompareAlignedRect(q.Pixels.Features, af, t.Variant, qr, ar); ok {
+			t.Aligned = &al
 		}
 	}
 	if !verify {

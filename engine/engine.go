@@ -241,8 +241,8 @@ func (e *Engine) fingerprint(path string, data []byte, features int) (*fingerpri
 }
 
 // Fingerprint computes the fingerprints of a file without storing it
-// (those Search computes for a query: with the trimmed PDQ and local
-// features).
+// (those Search computes for a query: with the trimmed PDQ, the local
+// features and the turned and mirrored PDQ variants hashed exactly).
 func (e *Engine) Fingerprint(path string, data []byte) (*fingerprint.Result, error) {
 	return e.fingerprint(path, data, fingerprint.QueryFeatures)
 }

@@ -1,6 +1,8 @@
 package match
 
 import (
+	"image"
+
 	"github.com/sleuthhq/sleuth/fingerprint"
 )
 
@@ -23,25 +25,56 @@ type AlignedEvidence struct {
 	Cells       int
 }
 
+// Rect is a rectangle in fractions of a picture's width and height.
+type Rect struct{ X0, Y0, X1, Y1 float64 }
+
+// Whole is the whole picture.
+var Whole = Rect{0, 0, 1, 1}
+
+// FractionRect is r (pixels of a w x h picture) in fractions.
+func FractionRect(r image.Rectangle, w, h int) Rect {
+	return Rect{float64(r.Min.X) / float64(w), float64(r.Min.Y) / float64(h), float64(r.Max.X) / float64(w), float64(r.Max.Y) / float64(h)}
+}
+
 // CompareAligned lays the query (features of a picture fingerprinted in
 // this process, which keep its luma) on the asset by the query's dihedral
 // variant (fingerprint.Dihedral*: the asset looks like the query so
 // transformed) and correlates the asset's thumbnail with the query's luma.
 // It reports false when either side lacks what it needs.
 func CompareAligned(q *fingerprint.Features, a *fingerprint.Features, variant int) (AlignedEvidence, bool) {
+	return CompareAlignedRect(q, a, variant, Whole, Whole)
+}
+
+// CompareAlignedRect is CompareAligned between the rectangle ar of the
+// asset and the rectangle qr of the query (a picture trimmed of its
+// border): the asset's thumbnail cells whose centres lie in ar, at least
+// minCells of them.
+func CompareAlignedRect(q *fingerprint.Features, a *fingerprint.Features, variant int, qr, ar Rect) (AlignedEvidence, bool) {
 	const n = fingerprint.ThumbSide
-	if q == nil || a == nil || len(a.Thumb) != n*n || variant < 0 || variant > 7 {
+	if q == nil || a == nil || len(a.Thumb) != n*n || variant < 0 || variant > 7 ||
+		qr.X1 <= qr.X0 || qr.Y1 <= qr.Y0 || ar.X1 <= ar.X0 || ar.Y1 <= ar.Y0 {
 		return AlignedEvidence{}, false
 	}
-	// Half a cell, in fractions of the asset; in the query the two sides
-	// swap under the variants that transpose.
-	hx, hy := 0.5/n, 0.5/n
+	aw, ah := ar.X1-ar.X0, ar.Y1-ar.Y0
+	qw, qh := qr.X1-qr.X0, qr.Y1-qr.Y0
+	// Half a cell, in fractions of the asset's rectangle; in the query's
+	// the two sides swap under the variants that transpose.
+	hx, hy := 0.5/n/aw, 0.5/n/ah
+	switch variant {
+	case fingerprint.DihedralRotate90, fingerprint.DihedralRotate270, fingerprint.DihedralFlipPlus1, fingerprint.DihedralFlipMinus1:
+		hx, hy = hy, hx
+	}
+	hx, hy = hx*qw, hy*qh
 	us := make([]float64, 0, n*n)
 	vs := make([]float64, 0, n*n)
 	for i := 0; i < n; i++ {
 		for j := 0; j < n; j++ {
 			u, v := (float64(j)+0.5)/n, (float64(i)+0.5)/n
-			x, y := dihedralInverse(variant, u, v)
+			if u < ar.X0 || u > ar.X1 || v < ar.Y0 || v > ar.Y1 {
+				continue
+			}
+			x, y := dihedralInverse(variant, (u-ar.X0)/aw, (v-ar.Y0)/ah)
+			x, y = qr.X0+x*qw, qr.Y0+y*qh
 			m, ok := q.MeanLuma(x-hx, y-hy, x+hx, y+hy)
 			if !ok {
 				return AlignedEvidence{}, false
@@ -49,6 +82,9 @@ func CompareAligned(q *fingerprint.Features, a *fingerprint.Features, variant in
 			us = append(us, float64(a.Thumb[i*n+j]))
 			vs = append(vs, m)
 		}
+	}
+	if len(us) < minCells {
+		return AlignedEvidence{}, false
 	}
 	r, _, _ := pearson(us, vs, nil)
 	return AlignedEvidence{Correlation: round3(r), Cells: len(us)}, true

@@ -108,3 +108,33 @@ func TestCompareAligned(t *testing.T) {
 		t.Error("asset without a thumbnail compared")
 	}
 }
+
+// TestCompareAlignedRect: a picture framed by a border compares with the
+// original inside the frame, and not with another picture.
+func TestCompareAlignedRect(t *testing.T) {
+	asset := scene(3, 240, 160)
+	framed := image.NewRGBA(image.Rect(0, 0, 360, 220))
+	for i := range framed.Pix {
+		framed.Pix[i] = 200
+	}
+	inner := image.Rect(70, 40, 310, 200)
+	for y := 0; y < 160; y++ {
+		copy(framed.Pix[framed.PixOffset(inner.Min.X, inner.Min.Y+y):], asset.Pix[asset.PixOffset(0, y):asset.PixOffset(240, y)])
+	}
+	qf := fingerprint.ExtractFeatures(framed, 512)
+	qr := FractionRect(inner, 360, 220)
+	ev, ok := CompareAlignedRect(qf, fingerprint.ExtractFeatures(asset, 192), fingerprint.DihedralOriginal, qr, Whole)
+	if !ok || ev.Correlation < 0.99 || ev.Cells != fingerprint.ThumbSide*fingerprint.ThumbSide {
+		t.Errorf("framed copy: %+v, %v", ev, ok)
+	}
+	if ev, ok := CompareAligned(qf, fingerprint.ExtractFeatures(asset, 192), fingerprint.DihedralOriginal); !ok || ev.Correlation > 0.9 {
+		t.Errorf("framed copy compared whole: %+v, %v", ev, ok)
+	}
+	if ev, ok := CompareAlignedRect(qf, fingerprint.ExtractFeatures(scene(4, 240, 160), 192), fingerprint.DihedralOriginal, qr, Whole); !ok || ev.Correlation > 0.9 {
+		t.Errorf("another picture: %+v, %v", ev, ok)
+	}
+	// A sliver of the asset has too few cells.
+	if _, ok := CompareAlignedRect(qf, fingerprint.ExtractFeatures(asset, 192), 0, qr, Rect{0, 0, 0.1, 0.1}); ok {
+		t.Error("a sliver was compared")
+	}
+}

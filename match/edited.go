@@ -26,6 +26,9 @@ type TrimEvidence struct {
 	// compared.
 	QueryQuality int
 	AssetQuality int
+	// Aligned compares the pixels of the two rectangles laid on each
+	// other by Variant (CompareAlignedRect), nil when not measured.
+	Aligned *AlignedEvidence
 }
 
 // Thresholds of the edited tier.
@@ -57,8 +60,15 @@ func judgeEdited(q Query, c Candidate) (Match, bool) {
 	if t := c.Trim; t != nil && t.Distance >= 0 && t.Distance <= MaxTrimDistance &&
 		min(t.QueryQuality, t.AssetQuality) >= MinQuality &&
 		min(t.QueryFraction, t.AssetFraction) >= MinTrimFraction {
+		score := TrimScore(t.Distance, t.QueryFraction, t.AssetFraction)
+		var aligned *float64
+		if al := t.Aligned; al != nil {
+			r := al.Correlation
+			aligned = &r
+			score = max(score, trimAlignedScore(r, t.QueryFraction, t.AssetFraction))
+		}
 		best = Match{
-			Asset: c.Asset, Tier: TierEdited, Score: TrimScore(t.Distance, t.QueryFraction, t.AssetFraction),
+			Asset: c.Asset, Tier: TierEdited, Score: score, AlignedCorrelation: aligned,
 			Fingerprint: MethodTrimmedPDQ, Method: MethodTrimmedPDQ,
 			Distance: t.Distance, Variant: VariantNames[t.Variant&7], PHashDistance: -1,
 			QueryQuality: t.QueryQuality, AssetQuality: t.AssetQuality,
@@ -135,6 +145,25 @@ func TrimScore(d int, qf, af float64) float64 {
 		s = min(s, LikelyScore-0.05)
 	}
 	return math.Round(s*1000) / 1000
+}
+
+// trimAlignedScore is the score a trimmed-PDQ match earns from the aligned
+// correlation r of its rectangles: the PDQ's sure (0.93) and likely (0.7)
+// levels at the aligned thresholds of a whole-picture match, no more than
+// likely when either rectangle is under MinSureTrimFraction of its
+// picture; 0 below.
+func trimAlignedScore(r, qf, af float64) float64 {
+	var s float64
+	switch {
+	case r >= alignedSure:
+		s = 0.93
+	case r >= alignedLikely:
+		s = 0.7
+	}
+	if min(qf, af) < MinSureTrimFraction {
+		s = min(s, LikelyScore-0.05)
+	}
+	return s
 }
 
 // FeatureScore is the score of a geometric verification: the probability

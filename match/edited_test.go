@@ -54,8 +54,11 @@ func TestScoreBands(t *testing.T) {
 			t.Errorf("distance %d, aligned %.3f: score %v, want sure %v likely %v", tt.d, tt.r, s, tt.sure, tt.likely)
 		}
 	}
-	if s := alignedScore(5, 1); s != 0 {
-		t.Errorf("alignedScore(5, 1) = %v: the PDQ curve alone holds up to 10", s)
+	if s := alignedScore(5, 0.99); s != 0 {
+		t.Errorf("alignedScore(5, 0.99) = %v: up to distance 10 only a sure correlation counts", s)
+	}
+	if s := alignedScore(0, 1); s != alignedSureHigh {
+		t.Errorf("alignedScore(0, 1) = %v", s)
 	}
 	// With every cell agreeing, the inlier ratio sets the band; with one
 	// cell in ten off (full correlation 0.96), only the first way to sure
@@ -73,6 +76,21 @@ func TestScoreBands(t *testing.T) {
 		s = FeatureScore(g)
 		if s >= SureScore != (r >= sureInlierRatio) || s >= LikelyScore != (r >= sureInlierRatio) {
 			t.Errorf("ratio %.2f, full correlation 0.96: score %v", r, s)
+		}
+	}
+}
+
+func TestTrimAlignedScore(t *testing.T) {
+	for _, tt := range []struct {
+		r, qf, af, want float64
+	}{
+		{0.999, 0.6, 1, 0.93},
+		{0.99, 0.6, 1, 0.7},
+		{0.98, 0.6, 1, 0},
+		{0.999, 0.3, 1, LikelyScore - 0.05}, // a small rectangle is never more than likely
+	} {
+		if got := trimAlignedScore(tt.r, tt.qf, tt.af); got != tt.want {
+			t.Errorf("trimAlignedScore(%v, %v, %v) = %v, want %v", tt.r, tt.qf, tt.af, got, tt.want)
 		}
 	}
 }

@@ -213,6 +213,11 @@ func Judge(q Query, c Candidate) (Match, bool) {
 		}
 		m.Fingerprint = ByPDQPHash
 		m.Score = math.Min(m.Score, MaxCorroboratedScore)
+		if al := c.Aligned; al != nil && al.Correlation >= alignedSure {
+			// Two hashes and every cell of the pixels agreeing: on the
+			// benchmark, all such matches were copies.
+			m.Score = max(m.Score, alignedScore(c.PDQDistance, al.Correlation))
+		}
 	}
 	if g := c.Geometry; g != nil {
 		// Local features that agree make a distant PDQ match surer.
@@ -257,17 +262,19 @@ const (
 	corroboratedPDQScore     = 0.885
 )
 
-// Aligned-pixel bands of a PDQ match beyond distance 10 (CompareAligned):
-// a correlation of at least alignedSure lifts the score into the sure band
-// (alignedSureHigh at distance 11 down to alignedSureLow at 31), one of
-// at least alignedLikely into the likely band (alignedLikelyHigh down to
-// alignedLikelyLow). Measured on the accuracy benchmark (docs/MATCHING.md):
-// distinct pictures drawn from one template keep a PDQ distance of 14 to
-// 31 and a correlation above 0.9, but rarely above 0.997, where edited
-// copies (resized, blurred, noisy, mirrored) mostly are.
+// Aligned-pixel bands of a PDQ match (CompareAligned): a correlation of
+// at least alignedSure puts the match in the sure band (alignedSureHigh at
+// distance 0 down to alignedSureLow at 31, above the PDQ curve from
+// distance 5 on), one of at least alignedLikely lifts a match beyond
+// distance 10 into the likely band (alignedLikelyHigh at 11 down to
+// alignedLikelyLow at 31). Measured on the accuracy benchmark
+// (docs/MATCHING.md): distinct pictures drawn from one template keep a PDQ
+// distance of 14 to 31 and a correlation above 0.9, but rarely above
+// 0.997, where edited copies (resized, blurred, noisy, mirrored) mostly
+// are.
 const (
 	alignedSure       = 0.997
-	alignedSureHigh   = 0.93
+	alignedSureHigh   = 0.95
 	alignedSureLow    = 0.91
 	alignedLikely     = 0.985
 	alignedLikelyHigh = 0.8
@@ -275,18 +282,17 @@ const (
 )
 
 // alignedScore is the score a PDQ match at distance d earns from an
-// aligned correlation r; 0 when it earns nothing beyond the PDQ's own.
+// aligned correlation r; 0 when it earns nothing.
 func alignedScore(d int, r float64) float64 {
-	if d <= 10 || d > MaxNearExactDistance {
+	if d < 0 || d > MaxNearExactDistance {
 		return 0
 	}
-	f := float64(d-11) / float64(MaxNearExactDistance-11)
 	var s float64
 	switch {
 	case r >= alignedSure:
-		s = alignedSureHigh - f*(alignedSureHigh-alignedSureLow)
-	case r >= alignedLikely:
-		s = alignedLikelyHigh - f*(alignedLikelyHigh-alignedLikelyLow)
+		s = alignedSureHigh - float64(d)/MaxNearExactDistance*(alignedSureHigh-alignedSureLow)
+	case r >= alignedLikely && d > 10:
+		s = alignedLikelyHigh - float64(d-11)/float64(MaxNearExactDistance-11)*(alignedLikelyHigh-alignedLikelyLow)
 	}
 	return math.Round(s*1000) / 1000
 }

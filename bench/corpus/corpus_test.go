@@ -258,6 +258,12 @@ func TestWorkNames(t *testing.T) {
 		{spriteWork("w:"), "w/units/undead/ghost-n-3.png", "w/units/undead/ghoul.png", false},
 		{spriteWork("w:"), "w/portraits/humans/transparent/knight.png", "w/portraits/humans/knight.png", true},
 		{spriteWork("w:"), "w/terrain/grass/green2.png", "w/terrain/grass/green7.png", true},
+		{hedgewarsWork, "hedgewars-data/usr/share/games/hedgewars/Data/Maps/Cheese/map.png",
+			"hedgewars-data/usr/share/games/hedgewars/Data/Maps/Cheese/preview.png", true},
+		{hedgewarsWork, "hedgewars-data/usr/share/games/hedgewars/Data/Maps/Cheese/map.png",
+			"hedgewars-data/usr/share/games/hedgewars/Data/Maps/Bath/map.png", false},
+		{hedgewarsWork, "hedgewars-data/usr/share/games/hedgewars/Data/Graphics/Hats/pirate.png",
+			"hedgewars-data/usr/share/games/hedgewars/Data/Graphics/Hats/pirate_hat.png", true},
 	}
 	for _, c := range cases {
 		if got := c.f(c.a) == c.f(c.b); got != c.same {

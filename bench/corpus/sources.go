@@ -115,6 +115,16 @@ func spriteWork(prefix string) func(string) string {
 	}
 }
 
+// hedgewarsWork is spriteWork, but a map's picture, mask and preview
+// (Data/Maps/<name>/map.png, mask.png, preview.png: the preview is the map
+// scaled down) are one work.
+func hedgewarsWork(rel string) string {
+	if i := strings.Index(rel, "/Data/Maps/"); i >= 0 {
+		return "hedgewars-map:" + path.Dir(rel[i+len("/Data/Maps/"):])
+	}
+	return spriteWork("hedgewars:")(rel)
+}
+
 // Avatar styles that package imaging's SVG rasterizer draws faithfully
 // (others use masks it does not support and come out as black shapes).
 var avatarStyles = []string{"avataaars", "bigSmile", "bottts", "croodles", "funEmoji",
@@ -132,7 +142,7 @@ var Sources = []Source{
 	{Name: "opencv", Packages: []string{"opencv-doc"}, Keep: func(rel string) bool { return strings.Contains(rel, "/examples/") }, Backdrop: true},
 	// Flags are left out: the same national flags are twemoji emoji.
 	{Name: "hedgewars", Packages: []string{"hedgewars-data"}, Keep: func(rel string) bool { return !strings.Contains(rel, "/Flags/") },
-		Backdrop: true, Work: spriteWork("hedgewars:")},
+		Backdrop: true, Work: hedgewarsWork},
 	{Name: "clipart-png", Packages: []string{"openclipart-png"}, Work: clipartWork},
 	{Name: "clipart-svg", Packages: []string{"openclipart-svg"}, Cap: 3000, Work: clipartWork},
 	{Name: "wesnoth-sprites", Packages: []string{"wesnoth-1.16-data"}, Keep: func(rel string) bool { return !wesnothArt(rel) },

@@ -235,10 +235,14 @@ type matchJSON struct {
 	InlierRatio  float64          `json:"inlier_ratio,omitempty"`
 	Coverage     float64          `json:"coverage,omitempty"`
 	Correlation  *float64         `json:"correlation,omitempty"`
-	// FullCorrelation: the same, no cell left out.
+	// FullCorrelation: the same, no cell left out; Off: the share of
+	// those cells that disagree.
 	FullCorrelation *float64 `json:"full_correlation,omitempty"`
-	// AlignedCorrelation: the pixels compared whole (PDQ matches).
+	Off             *float64 `json:"off,omitempty"`
+	// AlignedCorrelation: the pixels compared whole (PDQ matches), and
+	// the share of the cells that disagree.
 	AlignedCorrelation *float64 `json:"aligned_correlation,omitempty"`
+	AlignedOff         *float64 `json:"aligned_off,omitempty"`
 }
 
 func toMatchJSON(m match.Match) matchJSON {
@@ -246,7 +250,8 @@ func toMatchJSON(m match.Match) matchJSON {
 		Fingerprint: m.Fingerprint, Variant: m.Variant,
 		Method: m.Method, QueryOverlap: m.QueryOverlap, AssetOverlap: m.AssetOverlap,
 		Inliers: m.Inliers, Transform: m.Transform, InlierRatio: m.InlierRatio, Coverage: m.Coverage,
-		Correlation: m.Correlation, FullCorrelation: m.FullCorrelation, AlignedCorrelation: m.AlignedCorrelation}
+		Correlation: m.Correlation, FullCorrelation: m.FullCorrelation, Off: m.Off,
+		AlignedCorrelation: m.AlignedCorrelation, AlignedOff: m.AlignedOff}
 }
 
 // byteExact reports whether a match has the same bytes as the query (not

@@ -23,6 +23,11 @@ type AlignedEvidence struct {
 	// Correlation is the Pearson correlation over Cells cells.
 	Correlation float64
 	Cells       int
+	// Off is the share of the cells that the least-squares line between
+	// the two sides misses by more than the query side's standard
+	// deviation: a small part that differs (a notch, an eye, a caption)
+	// barely moves the correlation of a flat drawing but is off here.
+	Off float64
 }
 
 // Rect is a rectangle in fractions of a picture's width and height.
@@ -86,8 +91,8 @@ func CompareAlignedRect(q *fingerprint.Features, a *fingerprint.Features, varian
 	if len(us) < minCells {
 		return AlignedEvidence{}, false
 	}
-	r, _, _ := pearson(us, vs, nil)
-	return AlignedEvidence{Correlation: round3(r), Cells: len(us)}, true
+	r, alpha, beta := pearson(us, vs, nil)
+	return AlignedEvidence{Correlation: round3(r), Cells: len(us), Off: round3(offShare(us, vs, alpha, beta))}, true
 }
 
 // dihedralInverse maps a point (u, v) of a picture transformed by the

@@ -61,14 +61,14 @@ func judgeEdited(q Query, c Candidate) (Match, bool) {
 		min(t.QueryQuality, t.AssetQuality) >= MinQuality &&
 		min(t.QueryFraction, t.AssetFraction) >= MinTrimFraction {
 		score := TrimScore(t.Distance, t.QueryFraction, t.AssetFraction)
-		var aligned *float64
+		var aligned, alignedOff *float64
 		if al := t.Aligned; al != nil {
-			r := al.Correlation
-			aligned = &r
+			r, off := al.Correlation, al.Off
+			aligned, alignedOff = &r, &off
 			score = max(score, trimAlignedScore(r, t.QueryFraction, t.AssetFraction))
 		}
 		best = Match{
-			Asset: c.Asset, Tier: TierEdited, Score: score, AlignedCorrelation: aligned,
+			Asset: c.Asset, Tier: TierEdited, Score: score, AlignedCorrelation: aligned, AlignedOff: alignedOff,
 			Fingerprint: MethodTrimmedPDQ, Method: MethodTrimmedPDQ,
 			Distance: t.Distance, Variant: VariantNames[t.Variant&7], PHashDistance: -1,
 			QueryQuality: t.QueryQuality, AssetQuality: t.AssetQuality,

@@ -59,7 +59,11 @@ type Geometry struct {
 	// out: a copy that is only cropped, turned or framed agrees
 	// everywhere, a look-alike differs wherever a layer differs.
 	FullCorrelation float64
-	Cells           int
+	// Off is the share of those cells that the least-squares line between
+	// the two sides misses by more than the query side's standard
+	// deviation (see AlignedEvidence.Off).
+	Off   float64
+	Cells int
 }
 
 // Parameters of the verification.
@@ -212,7 +216,7 @@ func Verify(q *fingerprint.Features, qw, qh int, a *fingerprint.Features, aw, ah
 	if c := cov.area(); c > 0 {
 		g.Coverage = round3(min(1, inl.area()/c))
 	}
-	g.Correlation, g.FullCorrelation, g.Cells = correlate(q, qw, qh, a, aw, ah, z, t)
+	g.Correlation, g.FullCorrelation, g.Off, g.Cells = correlate(q, qw, qh, a, aw, ah, z, t)
 	return g, true
 }
 
@@ -239,9 +243,9 @@ const minCells = 48
 
 // correlate compares the asset's thumbnail with the query's luma under the
 // transform z, t (see Geometry.Correlation).
-func correlate(q *fingerprint.Features, qw, qh int, a *fingerprint.Features, aw, ah int, z, t complex128) (trimmed, full float64, cells int) {
+func correlate(q *fingerprint.Features, qw, qh int, a *fingerprint.Features, aw, ah int, z, t complex128) (trimmed, full, off float64, cells int) {
 	if len(a.Thumb) != fingerprint.ThumbSide*fingerprint.ThumbSide {
-		return -1, -1, 0
+		return -1, -1, 0, 0
 	}
 	const n = fingerprint.ThumbSide
 	cw, ch := float64(aw)/n, float64(ah)/n
@@ -264,7 +268,7 @@ func correlate(q *fingerprint.Features, qw, qh int, a *fingerprint.Features, aw,
 			}
 			v, ok := q.MeanLuma(x-fx, y-fy, x+fx, y+fy)
 			if !ok {
-				return -1, -1, 0
+				return -1, -1, 0, 0
 			}
 			us = append(us, float64(a.Thumb[i*n+j]))
 			vs = append(vs, v)
@@ -272,12 +276,13 @@ func correlate(q *fingerprint.Features, qw, qh int, a *fingerprint.Features, aw,
 	}
 	cells = len(us)
 	if cells < minCells {
-		return -1, -1, cells
+		return -1, -1, 0, cells
 	}
 	// Robust to an overlay (a caption, a logo): fit v = alpha + beta u,
 	// leave out the tenth of the cells that fit worst, correlate the rest.
 	r, alpha, beta := pearson(us, vs, nil)
 	full = r
+	off = offShare(us, vs, alpha, beta)
 	if beta != 0 || alpha != 0 {
 		res := make([]float64, cells)
 		for i := range us {
@@ -292,7 +297,28 @@ func correlate(q *fingerprint.Features, qw, qh int, a *fingerprint.Features, aw,
 		}
 		r, _, _ = pearson(us, vs, keep)
 	}
-	return round3(r), round3(full), cells
+	return round3(r), round3(full), round3(off), cells
+}
+
+// offShare is the share of the pairs (u, v) that the line v = alpha +
+// beta u misses by more than the standard deviation of v.
+func offShare(us, vs []float64, alpha, beta float64) float64 {
+	var mean, sq float64
+	for _, v := range vs {
+		mean += v
+	}
+	mean /= float64(len(vs))
+	for _, v := range vs {
+		sq += (v - mean) * (v - mean)
+	}
+	sd := math.Sqrt(sq / float64(len(vs)))
+	off := 0
+	for i := range us {
+		if math.Abs(vs[i]-alpha-beta*us[i]) > sd {
+			off++
+		}
+	}
+	return float64(off) / float64(len(us))
 }
 
 // pearson is the correlation of the kept pairs (all when keep is nil) and

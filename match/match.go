@@ -140,12 +140,17 @@ type Match struct {
 	InlierRatio float64  `json:"inlier_ratio,omitempty"`
 	Coverage    float64  `json:"coverage,omitempty"`
 	Correlation *float64 `json:"correlation,omitempty"`
-	// FullCorrelation is Correlation with no cell left out.
+	// FullCorrelation is Correlation with no cell left out, Off the share
+	// of those cells that disagree (Geometry.Off).
 	FullCorrelation *float64 `json:"full_correlation,omitempty"`
+	Off             *float64 `json:"off,omitempty"`
 	// AlignedCorrelation is, for a PDQ match, the correlation of the two
 	// pictures' luma over a 32x32 grid once the query is turned by
 	// Variant (CompareAligned); omitted when not measured.
 	AlignedCorrelation *float64 `json:"aligned_correlation,omitempty"`
+	// AlignedOff is the share of those cells that disagree
+	// (AlignedEvidence.Off).
+	AlignedOff *float64 `json:"aligned_off,omitempty"`
 }
 
 // setGeometry copies the evidence of a geometric verification into m.
@@ -155,8 +160,8 @@ func (m *Match) setGeometry(g Geometry) {
 	m.QueryOverlap, m.AssetOverlap = g.QueryOverlap, g.AssetOverlap
 	m.InlierRatio, m.Coverage = g.InlierRatio, g.Coverage
 	if g.Correlation >= -0.5 {
-		c, f := g.Correlation, g.FullCorrelation
-		m.Correlation, m.FullCorrelation = &c, &f
+		c, f, off := g.Correlation, g.FullCorrelation, g.Off
+		m.Correlation, m.FullCorrelation, m.Off = &c, &f, &off
 	}
 }
 
@@ -197,8 +202,8 @@ func Judge(q Query, c Candidate) (Match, bool) {
 	m.Tier, m.Fingerprint = TierNearExact, ByPDQ
 	m.Score = nearExactScore(c.PDQDistance)
 	if al := c.Aligned; al != nil {
-		r := al.Correlation
-		m.AlignedCorrelation = &r
+		r, off := al.Correlation, al.Off
+		m.AlignedCorrelation, m.AlignedOff = &r, &off
 		m.Score = max(m.Score, alignedScore(c.PDQDistance, r))
 	}
 	if m.PHashDistance >= 0 && m.PHashDistance <= maxCorroboratingPHashFar {

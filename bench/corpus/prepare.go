@@ -318,6 +318,9 @@ func (c *candidate) setPicture(rgba *image.RGBA) {
 	c.img = rgba
 	c.blnk = lumaStdDev(rgba) < 4
 	c.p = fingerprint.Perceptualize(rgba)
+	// The turned and mirrored hashes of the pixels themselves: PDQ's
+	// prediction can be 30 bits off, and a mirrored twin must be caught.
+	fingerprint.ExactDihedral(rgba, &c.p.Dihedral, fingerprint.CommonDihedral...)
 	c.pix = fingerprint.PixelDigest(rgba)
 	c.thumb = makeThumb(rgba)
 }

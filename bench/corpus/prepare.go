@@ -323,6 +323,7 @@ func (c *candidate) setPicture(rgba *image.RGBA) {
 	fingerprint.ExactDihedral(rgba, &c.p.Dihedral, fingerprint.CommonDihedral...)
 	c.pix = fingerprint.PixelDigest(rgba)
 	c.thumb = makeThumb(rgba)
+	c.thumb.pdq = &c.p.PDQ
 }
 
 // prepPath is where the prepared picture of a raw file goes, relative to

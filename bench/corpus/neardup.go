@@ -19,24 +19,25 @@ import (
 // recolouring is also what the benchmark's color family makes of an
 // original, so no matcher could tell such a pair from a copy.
 
-// thumbSide is the side of a colour thumbnail.
-const thumbSide = 32
+// thumbSide is the side of a colour thumbnail: fine enough that a token
+// with one eye winking (0.6% of the picture) is not the same drawing.
+const thumbSide = 96
 
 // colorThumb is a picture's mean R, G, B over a thumbSide x thumbSide grid.
 type colorThumb struct {
 	aspect float64          // width / height
 	pdq    *fingerprint.PDQ // the picture's PDQ, to screen pairs (nil: screen on luma only)
-	rgb    [thumbSide * thumbSide][3]float32
+	rgb    [thumbSide * thumbSide][3]uint8
 	screen [64]float32 // the 8x8 luma, zero mean and unit norm, to screen pairs
 }
 
 // Near-duplicate thresholds.
 const (
-	nearDupScreen    = 0.9  // least |8x8 luma correlation| worth a full check,
-	nearDupScreenPDQ = 48   // or largest PDQ distance (a new background colour moves the luma)
-	nearDupAspect    = 0.02 // largest relative difference of aspect ratios
-	nearDupTolerance = 24   // colour distance (0-255 RGB) of a cell that is off (offCells)
-	nearDupMaxOff    = 0.01 // largest share of cells off, each way
+	nearDupScreen    = 0.9   // least |8x8 luma correlation| worth a full check,
+	nearDupScreenPDQ = 48    // or largest PDQ distance (a new background colour moves the luma)
+	nearDupAspect    = 0.02  // largest relative difference of aspect ratios
+	nearDupTolerance = 24    // colour distance (0-255 RGB) of a cell that is off (offCells)
+	nearDupMaxOff    = 0.002 // largest share of cells off, each way
 )
 
 func makeThumb(img *image.RGBA) *colorThumb {
@@ -58,7 +59,7 @@ func makeThumb(img *image.RGBA) *colorThumb {
 			}
 			n := float64((min(y1, h) - y0) * (min(x1, w) - x0))
 			for c := range s {
-				t.rgb[gy*thumbSide+gx][c] = float32(s[c] / max(n, 1))
+				t.rgb[gy*thumbSide+gx][c] = uint8(math.Round(s[c] / max(n, 1)))
 			}
 		}
 	}
@@ -88,7 +89,7 @@ func makeThumb(img *image.RGBA) *colorThumb {
 	return t
 }
 
-func luma(c [3]float32) float64 {
+func luma(c [3]uint8) float64 {
 	return 0.299*float64(c[0]) + 0.587*float64(c[1]) + 0.114*float64(c[2])
 }
 
@@ -155,7 +156,7 @@ func sameUpToColour(a, b *colorThumb) bool {
 // plus twice as much as their a colour strays from the bin's a mean (a
 // colour map may stretch the colours within a bin).
 func offCells(a, b *colorThumb) int {
-	bin := func(c [3]float32) int {
+	bin := func(c [3]uint8) int {
 		return int(c[0])>>5<<6 | int(c[1])>>5<<3 | int(c[2])>>5
 	}
 	var sumA, sumB [512][3]float64

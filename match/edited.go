@@ -118,7 +118,7 @@ const (
 // but not every cell.
 const (
 	sureCorrelation     = 0.95
-	sureInlierRatio     = 0.75
+	sureInlierRatio     = 0.86
 	sureFullCorrelation = 0.95 // with sureInlierRatio
 	sureInliers         = 20
 	sureCoverage        = 0.5
@@ -174,7 +174,7 @@ func trimAlignedScore(r, qf, af float64) float64 {
 // measured, a thumbnail correlation of MinCorrelation). Then, with the
 // pixels measured and a trimmed correlation >= 0.95:
 //
-//   - sure band, 0.9 to 0.99: inlier ratio >= 0.75, full correlation >=
+//   - sure band, 0.9 to 0.99: inlier ratio >= 0.86, full correlation >=
 //     0.95, >= 20 inliers, coverage >= 0.5, rising with the ratio (to
 //     0.95) and the trimmed correlation (to 0.99), the weaker of the two;
 //     or inlier ratio >= 0.55, full correlation >= 0.99, >= 20 inliers,
@@ -203,7 +203,7 @@ func FeatureScore(g Geometry) float64 {
 	switch {
 	case pixels && ratio >= sureInlierRatio && full >= sureFullCorrelation &&
 		g.Inliers >= sureInliers && g.Coverage >= sureCoverage:
-		s = 0.9 + 0.09*min(clamp((ratio-sureInlierRatio)/0.2), clamp((g.Correlation-sureCorrelation)/0.04))
+		s = 0.9 + 0.09*min(clamp((ratio-sureInlierRatio)/(0.95-sureInlierRatio)), clamp((g.Correlation-sureCorrelation)/0.04))
 	case pixels && ratio >= sureInlierRatioB && full >= sureFullCorrelationB &&
 		g.Inliers >= sureInliers && g.Coverage >= sureCoverage:
 		s = 0.9 + 0.09*min(clamp((ratio-sureInlierRatioB)/(0.95-sureInlierRatioB)), clamp((full-sureFullCorrelationB)/(1-sureFullCorrelationB)))

@@ -140,7 +140,7 @@ func TestOverlapArea(t *testing.T) {
 }
 
 func TestFeatureScore(t *testing.T) {
-	base := Geometry{Inliers: 60, InlierRatio: 0.85, Coverage: 0.85, Correlation: 0.985, FullCorrelation: 0.97}
+	base := Geometry{Inliers: 60, InlierRatio: 0.9, Coverage: 0.85, Correlation: 0.985, FullCorrelation: 0.97}
 	tests := []struct {
 		name string
 		mut  func(g *Geometry)

@@ -33,11 +33,11 @@ type colorThumb struct {
 
 // Near-duplicate thresholds.
 const (
-	nearDupScreen    = 0.9   // least |8x8 luma correlation| worth a full check,
-	nearDupScreenPDQ = 48    // or largest PDQ distance (a new background colour moves the luma)
-	nearDupAspect    = 0.02  // largest relative difference of aspect ratios
-	nearDupTolerance = 24    // colour distance (0-255 RGB) of a cell that is off (offCells)
-	nearDupMaxOff    = 0.002 // largest share of cells off, each way
+	nearDupScreen    = 0.9    // least |8x8 luma correlation| worth a full check,
+	nearDupScreenPDQ = 48     // or largest PDQ distance (a new background colour moves the luma)
+	nearDupAspect    = 0.02   // largest relative difference of aspect ratios
+	nearDupTolerance = 24     // colour distance (0-255 RGB) of a cell that is off (offCells)
+	nearDupMaxOff    = 0.0015 // largest share of cells off, each way (14 of 9216)
 )
 
 func makeThumb(img *image.RGBA) *colorThumb {
@@ -154,15 +154,20 @@ func sameUpToColour(a, b *colorThumb) bool {
 // offCells counts the cells of b whose colour strays from the mean b colour
 // of the cells that share their a colour bin by more than nearDupTolerance
 // plus twice as much as their a colour strays from the bin's a mean (a
-// colour map may stretch the colours within a bin).
+// colour map may stretch the colours within a bin). Cells on a boundary
+// between bins in a are not counted: they mix two regions' colours in
+// proportions that the recolouring does not keep exactly (antialiased
+// edges, translucent layers).
 func offCells(a, b *colorThumb) int {
 	bin := func(c [3]uint8) int {
 		return int(c[0])>>5<<6 | int(c[1])>>5<<3 | int(c[2])>>5
 	}
 	var sumA, sumB [512][3]float64
 	var count [512]int
+	bins := make([]int, len(a.rgb))
 	for i := range a.rgb {
 		k := bin(a.rgb[i])
+		bins[i] = k
 		count[k]++
 		for c := 0; c < 3; c++ {
 			sumA[k][c] += float64(a.rgb[i][c])
@@ -171,13 +176,18 @@ func offCells(a, b *colorThumb) int {
 	}
 	off := 0
 	for i := range a.rgb {
-		k := bin(a.rgb[i])
+		k := bins[i]
+		x, y := i%thumbSide, i/thumbSide
+		if x > 0 && bins[i-1] != k || x < thumbSide-1 && bins[i+1] != k ||
+			y > 0 && bins[i-thumbSide] != k || y < thumbSide-1 && bins[i+thumbSide] != k {
+			continue
+		}
 		var da, db float64
 		for c := 0; c < 3; c++ {
-			x := float64(a.rgb[i][c]) - sumA[k][c]/float64(count[k])
-			y := float64(b.rgb[i][c]) - sumB[k][c]/float64(count[k])
-			da += x * x
-			db += y * y
+			u := float64(a.rgb[i][c]) - sumA[k][c]/float64(count[k])
+			v := float64(b.rgb[i][c]) - sumB[k][c]/float64(count[k])
+			da += u * u
+			db += v * v
 		}
 		if math.Sqrt(db) > nearDupTolerance+2*math.Sqrt(da) {
 			off++

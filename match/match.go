@@ -18,6 +18,10 @@
 //     border (trimmed_pdq), or local features that one similarity
 //     transform maps onto each other (local_features, see Verify).
 //
+// PDQ and trimmed-PDQ matches are also laid on each other pixel for pixel
+// (CompareAligned): a copy agrees in every cell, a look-alike drawn from
+// the same template does not.
+//
 // Judge is a pure function: the engine gathers candidates from its indexes
 // and the store, and Judge decides. Everything here is deterministic.
 package match
@@ -144,9 +148,10 @@ type Match struct {
 	// of those cells that disagree (Geometry.Off).
 	FullCorrelation *float64 `json:"full_correlation,omitempty"`
 	Off             *float64 `json:"off,omitempty"`
-	// AlignedCorrelation is, for a PDQ match, the correlation of the two
-	// pictures' luma over a 32x32 grid once the query is turned by
-	// Variant (CompareAligned); omitted when not measured.
+	// AlignedCorrelation is, for a PDQ or trimmed-PDQ match, the
+	// correlation of the two pictures' (or rectangles') luma over a 32x32
+	// grid once the query is turned by Variant (CompareAligned,
+	// CompareAlignedRect); omitted when not measured.
 	AlignedCorrelation *float64 `json:"aligned_correlation,omitempty"`
 	// AlignedOff is the share of those cells that disagree
 	// (AlignedEvidence.Off).
@@ -270,7 +275,7 @@ const (
 // Aligned-pixel bands of a PDQ match (CompareAligned): a correlation of
 // at least alignedSure puts the match in the sure band (alignedSureHigh at
 // distance 0 down to alignedSureLow at 31, above the PDQ curve from
-// distance 5 on), one of at least alignedLikely lifts a match beyond
+// distance 6 on), one of at least alignedLikely lifts a match beyond
 // distance 10 into the likely band (alignedLikelyHigh at 11 down to
 // alignedLikelyLow at 31). Measured on the accuracy benchmark
 // (docs/MATCHING.md): distinct pictures drawn from one template keep a PDQ

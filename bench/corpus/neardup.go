@@ -11,7 +11,8 @@ import (
 // Near-duplicates that PDQ does not see. Two kept pictures are one drawing
 // in two sets of colours when, at the same aspect ratio, their colour
 // thumbnails split into the same regions of one colour, whatever the
-// colours (sameUpToColour), but for at most nearDupMaxOff of the cells.
+// colours (sameUpToColour), but for at most nearDupMaxOff of the cells
+// (those on a region's edge left out).
 // Like the skin tones of an emoji, which the issue counts as
 // near-duplicates, the later one is dropped: dicebear funEmoji tokens that
 // differ only by their background colour (the face is the background),
@@ -98,8 +99,8 @@ func luma(c [3]uint8) float64 {
 // screened on workers goroutines.
 func nearDuplicates(ts []*colorThumb, workers int) []bool {
 	dup := make([]bool, len(ts))
-	// later[i]: the earliest j < i whose picture i repeats (screened in
-	// parallel, judged in order so that a chain keeps its first).
+	// match[i]: the j < i whose picture i repeats (found in parallel,
+	// judged in order so that a chain keeps its first).
 	match := make([][]int32, len(ts))
 	var next atomic.Int64
 	Parallel(workers, workers, func(int) {

@@ -133,10 +133,29 @@ func TestAccuracyEndToEnd(t *testing.T) {
 			t.Errorf("table lacks %q:\n%s", want, buf.String())
 		}
 	}
-	// Same seed, same table (timings aside).
-	again, err := Accuracy(context.Background(), cfg)
+	// Same seed, same table (timings aside), with the match log on.
+	var log bytes.Buffer
+	logged := cfg
+	logged.Matches = &log
+	again, err := Accuracy(context.Background(), logged)
 	if err != nil {
 		t.Fatal(err)
+	}
+	lines := strings.Split(strings.TrimSuffix(log.String(), "\n"), "\n")
+	if len(lines) != res.Queries {
+		t.Errorf("match log: %d lines, want one per query (%d)", len(lines), res.Queries)
+	}
+	for _, l := range lines {
+		var q QueryLog
+		if err := json.Unmarshal([]byte(l), &q); err != nil {
+			t.Fatalf("match log line %q: %v", l, err)
+		}
+		if q.Family == "exact" && (!q.Found || len(q.Matches) == 0 || !q.Matches[0].True || q.Matches[0].Match.Tier != "exact") {
+			t.Errorf("match log: exact copy %+v", q)
+		}
+		if q.Family == HoldoutFamily && (q.Found || q.Truth != "") {
+			t.Errorf("match log: holdout %+v", q)
+		}
 	}
 	if a, b := untimed(res), untimed(again); a != b {
 		t.Errorf("two runs with one seed differ:\n%s\n%s", a, b)

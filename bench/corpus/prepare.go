@@ -194,7 +194,7 @@ func Prepare(ctx context.Context, cfg PrepareConfig) (*Manifest, error) {
 			}
 		}
 		for i := range b {
-			b[i].img = nil
+			b[i].img, b[i].thumb = nil, nil
 		}
 		progress(cfg.Progress, "corpus: %d/%d files, %d kept", lo+len(b), len(cands), len(entries))
 	}

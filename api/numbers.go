@@ -239,8 +239,8 @@ type matchJSON struct {
 	// those cells that disagree.
 	FullCorrelation *float64 `json:"full_correlation,omitempty"`
 	Off             *float64 `json:"off,omitempty"`
-	// AlignedCorrelation: the pixels compared whole (PDQ matches), and
-	// the share of the cells that disagree.
+	// AlignedCorrelation: the pixels compared whole (PDQ and trimmed-PDQ
+	// matches), and the share of the cells that disagree.
 	AlignedCorrelation *float64 `json:"aligned_correlation,omitempty"`
 	AlignedOff         *float64 `json:"aligned_off,omitempty"`
 }

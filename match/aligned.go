@@ -14,8 +14,9 @@ import (
 // recoloured, blurred, sprinkled with noise or mirrored agrees everywhere;
 // two distinct pictures drawn from one template (avatar tokens that share
 // layers) differ wherever a layer differs. Unlike Geometry.Correlation,
-// no cell is left out: the comparison is made only when the PDQ already
-// says the pictures are alike all over.
+// no cell is left out: the comparison is made only when the PDQ (of the
+// whole pictures, or of a trimmed rectangle) already says the pictures
+// are alike all over.
 
 // AlignedEvidence is the comparison of the asset's thumbnail with the
 // query laid on it by a dihedral variant.
@@ -25,8 +26,10 @@ type AlignedEvidence struct {
 	Cells       int
 	// Off is the share of the cells that the least-squares line between
 	// the two sides misses by more than the query side's standard
-	// deviation: a small part that differs (a notch, an eye, a caption)
-	// barely moves the correlation of a flat drawing but is off here.
+	// deviation. It was meant to catch a small part that differs (a
+	// notch, an eye), which barely moves the correlation of a flat
+	// drawing; on the accuracy benchmark it did not separate copies from
+	// look-alikes, so it is reported but not scored.
 	Off float64
 }
 

@@ -3,7 +3,6 @@ package main
 import (
 	"bufio"
 	"context"
-	"encoding/json"
 	"fmt"
 	"io"
 	"os"
@@ -72,9 +71,7 @@ func runBenchIndex(ctx context.Context, e *env, args []string) int {
 		return exitFail
 	}
 	if *asJSON {
-		enc := json.NewEncoder(e.stdout)
-		enc.SetIndent("", "  ")
-		enc.Encode(res)
+		printJSON(e.stdout, res)
 		return exitOK
 	}
 	res.WriteTable(e.stdout)
@@ -119,9 +116,7 @@ func runBenchAPI(ctx context.Context, e *env, args []string) int {
 		return exitFail
 	}
 	if *asJSON {
-		enc := json.NewEncoder(e.stdout)
-		enc.SetIndent("", "  ")
-		enc.Encode(res)
+		printJSON(e.stdout, res)
 		return exitOK
 	}
 	res.WriteTable(e.stdout)
@@ -201,9 +196,7 @@ func runBenchAccuracy(ctx context.Context, e *env, args []string) int {
 		return exitFail
 	}
 	if *asJSON {
-		enc := json.NewEncoder(e.stdout)
-		enc.SetIndent("", "  ")
-		enc.Encode(res)
+		printJSON(e.stdout, res)
 		return exitOK
 	}
 	res.WriteTable(e.stdout)

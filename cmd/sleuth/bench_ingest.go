@@ -3,7 +3,6 @@ package main
 import (
 	"cmp"
 	"context"
-	"encoding/json"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -102,9 +101,7 @@ func runBenchIngest(ctx context.Context, e *env, args []string) int {
 	}
 	logf("register only, workers %d: %.1f images/s", base.Workers, base.NFTsPerSec)
 	if *asJSON {
-		enc := json.NewEncoder(e.stdout)
-		enc.SetIndent("", "  ")
-		enc.Encode(map[string]any{"count": *count, "image_kb": *imageKB, "cpus": runtime.NumCPU(), "runs": rows, "register_only": base})
+		printJSON(e.stdout, map[string]any{"count": *count, "image_kb": *imageKB, "cpus": runtime.NumCPU(), "runs": rows, "register_only": base})
 		return exitOK
 	}
 	fmt.Fprintf(e.stdout, "ingest from a devnet: %d ERC-721 tokens, %d KB JPEGs, %d CPUs (%s/%s)\n", *count, *imageKB, runtime.NumCPU(), runtime.GOOS, runtime.GOARCH)

@@ -382,6 +382,43 @@ func TestFollow(t *testing.T) {
 	}
 }
 
+// cancelAtCheckpoint cancels the run just as a page's checkpoint is
+// written: the race TestFollow once lost.
+type cancelAtCheckpoint struct {
+	sleuth.Store
+	cancel context.CancelFunc
+}
+
+func (s cancelAtCheckpoint) PutCheckpoint(ctx context.Context, c *sleuth.Checkpoint) error {
+	s.cancel()
+	return s.Store.PutCheckpoint(ctx, c)
+}
+
+// A page that is done keeps its checkpoint even when the context ends as
+// it is written, and a following Ingester still returns nil.
+func TestCheckpointAfterCancel(t *testing.T) {
+	ctx := context.Background()
+	dn := startDevnet(t, devnet.Options{Count: 2, Editions: -1})
+	e := newEnv(t, dn)
+	runCtx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	in, err := evm.New(evm.Config{RPC: dn.RPCURL, Contract: dn.ERC721.Address.Hex(), Follow: true, PollInterval: 20 * time.Millisecond},
+		e.pipe, cancelAtCheckpoint{Store: e.st, cancel: cancel})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := in.Run(runCtx); err != nil {
+		t.Fatalf("Run: %v, want nil", err)
+	}
+	cp, err := e.st.Checkpoint(ctx, "eip155:1337", dn.Tokens[0].Contract)
+	if err != nil {
+		t.Fatalf("checkpoint: %v", err)
+	}
+	if cp.Block != in.Position().Block || cp.Block == 0 {
+		t.Errorf("checkpoint block %d, position %+v", cp.Block, in.Position())
+	}
+}
+
 func TestBadConfig(t *testing.T) {
 	ctx := context.Background()
 	dn := startDevnet(t, devnet.Options{Count: 1, Editions: -1})

@@ -185,8 +185,10 @@ func (in *Ingester) Run(ctx context.Context) error {
 				}
 				return err
 			}
+			// The page is done: its checkpoint is written even when ctx
+			// has just ended, so that the next run does not redo it.
 			cp := &sleuth.Checkpoint{Chain: in.pos.Chain, Source: in.cfg.Contract, Block: to}
-			if err := in.st.PutCheckpoint(ctx, cp); err != nil {
+			if err := in.putCheckpoint(ctx, cp); err != nil {
 				return err
 			}
 			in.pos.Block, in.pos.Page = to, page
@@ -207,6 +209,18 @@ func (in *Ingester) Run(ctx context.Context) error {
 		case <-t.C:
 		}
 	}
+}
+
+// checkpointTimeout bounds the checkpoint write that outlives a cancelled
+// context.
+const checkpointTimeout = 10 * time.Second
+
+// putCheckpoint stores cp, detached from ctx's cancellation (but not for
+// longer than checkpointTimeout).
+func (in *Ingester) putCheckpoint(ctx context.Context, cp *sleuth.Checkpoint) error {
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), checkpointTimeout)
+	defer cancel()
+	return in.st.PutCheckpoint(ctx, cp)
 }
 
 // setup reads the chain id, the standard and the collection.

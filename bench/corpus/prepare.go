@@ -98,6 +98,9 @@ type candidate struct {
 	fail   bool
 	blnk   bool
 	thumb  *colorThumb
+	// whole and trimmed are the picture's faces for the dedup of the
+	// same picture on another canvas (trimdup.go); nil when not usable.
+	whole, trimmed *face
 }
 
 // Prepare builds the corpus in cfg.Dir from the files under cfg.Dir/raw and
@@ -164,12 +167,12 @@ func Prepare(ctx context.Context, cfg PrepareConfig) (*Manifest, error) {
 				st.Duplicates++
 				continue
 			}
-			if !gen && nearAny(keptH, c.p.Dihedral, cfg.DedupDistance) {
+			if !gen && (nearAny(keptH, c.p.Dihedral, cfg.DedupDistance) || nearTrimmed(keptH, c, cfg.DedupDistance)) {
 				st.Duplicates++
 				continue
 			}
 			seenBytes[c.id], seenPix[c.pix], seenWork[c.work] = true, true, true
-			keptH = append(keptH, keptHash{dih: c.p.Dihedral, generated: gen})
+			keptH = append(keptH, keptHash{dih: c.p.Dihedral, generated: gen, whole: c.whole, trimmed: c.trimmed})
 			st.Kept++
 			name := cfg.Sources[c.src].Name
 			entries = append(entries, Entry{
@@ -194,7 +197,7 @@ func Prepare(ctx context.Context, cfg PrepareConfig) (*Manifest, error) {
 			}
 		}
 		for i := range b {
-			b[i].img, b[i].thumb = nil, nil
+			b[i].img, b[i].thumb, b[i].whole, b[i].trimmed = nil, nil, nil, nil
 		}
 		progress(cfg.Progress, "corpus: %d/%d files, %d kept", lo+len(b), len(cands), len(entries))
 	}
@@ -256,8 +259,31 @@ func Parallel(workers, n int, f func(i int)) {
 
 // keptHash is what duplicate removal remembers of a kept picture.
 type keptHash struct {
-	dih       [8]fingerprint.PDQ
-	generated bool
+	dih            [8]fingerprint.PDQ
+	generated      bool
+	whole, trimmed *face
+}
+
+// nearTrimmed reports whether c, trimmed of its border, is a kept natural
+// picture (whole or trimmed), or c whole is a kept picture trimmed: the
+// same picture on another canvas (trimdup.go).
+func nearTrimmed(kept []keptHash, c *candidate, d int) bool {
+	if c.trimmed == nil && c.whole == nil {
+		return false
+	}
+	for i := range kept {
+		k := &kept[i]
+		if k.generated {
+			continue
+		}
+		switch {
+		case c.trimmed != nil && k.whole != nil && facesAlike(c.trimmed, k.whole, d),
+			c.trimmed != nil && k.trimmed != nil && facesAlike(c.trimmed, k.trimmed, d),
+			c.whole != nil && k.trimmed != nil && facesAlike(c.whole, k.trimmed, d):
+			return true
+		}
+	}
+	return false
 }
 
 // nearAny reports whether any kept natural picture is within d of any
@@ -324,6 +350,12 @@ func (c *candidate) setPicture(rgba *image.RGBA) {
 	c.pix = fingerprint.PixelDigest(rgba)
 	c.thumb = makeThumb(rgba)
 	c.thumb.pdq = &c.p.PDQ
+	if c.p.Quality >= trimDupQuality {
+		if g := lumaGrid(rgba); g != nil {
+			c.whole = &face{dih: c.p.Dihedral, quality: c.p.Quality, grid: g}
+		}
+	}
+	c.trimmed = trimmedFace(rgba)
 }
 
 // prepPath is where the prepared picture of a raw file goes, relative to

@@ -88,15 +88,14 @@ func wallpaperWork(rel string) string {
 	return "wallpaper:" + path.Dir(rel) + "/" + s
 }
 
-// clipartWork: the same drawing in openclipart-png and openclipart-svg.
+// clipartWork: the same drawing in openclipart-png and openclipart-svg,
+// which file it under different categories ("people/a_man_singing_01.png"
+// and "recreation/music/a_man_singing_01.svg"), and the same drawing
+// filed twice in one package ("buildings/homes/home11.png" and
+// "computer/icons/lemon-theme/filesystems/home11.png"): the file name
+// without its extension.
 func clipartWork(rel string) string {
-	for _, d := range []string{"/openclipart/png/", "/openclipart/svg/"} {
-		if i := strings.Index(rel, d); i >= 0 {
-			r := rel[i+len(d):]
-			return "clipart:" + strings.TrimSuffix(r, path.Ext(r))
-		}
-	}
-	return "clipart:" + rel
+	return "clipart:" + stem(rel)
 }
 
 // spriteWork groups the pictures of one character or tile set: the
@@ -125,11 +124,6 @@ func hedgewarsWork(rel string) string {
 	return spriteWork("hedgewars:")(rel)
 }
 
-// Avatar styles that package imaging's SVG rasterizer draws faithfully
-// (others use masks it does not support and come out as black shapes).
-var avatarStyles = []string{"avataaars", "bigSmile", "bottts", "croodles", "funEmoji",
-	"lorelei", "micah", "personas", "pixelArt", "toonHead"}
-
 // Sources are the benchmark's sources, in the order Prepare visits them
 // (earlier sources win near-duplicate ties).
 var Sources = []Source{
@@ -150,14 +144,11 @@ var Sources = []Source{
 	// Skin tones are recoloured copies; flags (regional indicator pairs)
 	// are left out with hedgewars's.
 	{Name: "twemoji", Packages: []string{"twemoji"}, Keep: func(rel string) bool { return !skinTone(rel) && !strings.HasPrefix(path.Base(rel), "1f1") }},
-	{Name: "avatars", Packages: []string{"dicebear"}, Generated: true, Keep: func(rel string) bool {
-		for _, s := range avatarStyles {
-			if strings.Contains(rel, "/"+s+"/") {
-				return true
-			}
-		}
-		return false
-	}},
+	// DiceBear's 14 styles, drawn to PNG by resvg (scripts/dicebear.mjs):
+	// package imaging's SVG rasterizer does not draw them faithfully (it
+	// ignores masks and fills even-odd paths by the nonzero rule, which
+	// turns lorelei's and personas's faces into solid shapes).
+	{Name: "avatars", Packages: []string{"dicebear"}, Generated: true},
 }
 
 // files lists the source's candidate files under rawDir, as paths relative

@@ -20,7 +20,9 @@
 //     everywhere. Transparent regions therefore read as white.
 //  4. SVG documents are rasterized (before flattening) so that their longest
 //     side is SVGSize pixels (default 1024), keeping the aspect ratio of the
-//     viewBox, or of width and height when there is no viewBox.
+//     viewBox, or of width and height when there is no viewBox. The
+//     rasterizer ignores masks and fill-rule (every path is filled by the
+//     nonzero rule): see docs/FINGERPRINTS.md.
 //
 // Limits are explicit (see Limits): the file size, the pixel count declared
 // by the header (checked before any pixel buffer is allocated, which stops

@@ -19,12 +19,46 @@ const (
 	// MaxVerified bounds the assets a query's local features are verified
 	// against (the vote index's best).
 	MaxVerified = 16
+	// MaxExtraVerified bounds the PDQ and trimmed-PDQ candidates verified
+	// besides the voted ones, nearest first: their local features must
+	// agree too for the surest scores.
+	MaxExtraVerified = 16
 	// minVotes is the least number of votes for a verification.
 	minVotes = 3
-	// sureDistance is the PDQ distance up to which a near_exact match is
-	// not verified geometrically.
-	sureDistance = 8
 )
+
+// addNearest adds to verify the PDQ and trimmed-PDQ candidates not yet in
+// it, nearest first (PDQ before trimmed at the same distance, then by
+// id), at most limit of them.
+func addNearest(verify []uint32, cands map[uint32]*match.Candidate, limit int) []uint32 {
+	type near struct {
+		id   uint32
+		dist int
+	}
+	var ns []near
+	for id, c := range cands {
+		d := 2 * (match.MaxNearExactDistance + 1)
+		if c.PDQDistance >= 0 {
+			d = 2 * c.PDQDistance
+		}
+		if c.Trim != nil {
+			d = min(d, 2*c.Trim.Distance+1)
+		}
+		if d < 2*(match.MaxNearExactDistance+1) && !slices.Contains(verify, id) {
+			ns = append(ns, near{id, d})
+		}
+	}
+	slices.SortFunc(ns, func(a, b near) int {
+		if a.dist != b.dist {
+			return a.dist - b.dist
+		}
+		return int(a.id) - int(b.id)
+	})
+	for _, n := range ns[:min(len(ns), limit)] {
+		verify = append(verify, n.id)
+	}
+	return verify
+}
 
 // storedTrim returns the asset's trimmed PDQ, or nil.
 func storedTrim(a *sleuth.Asset) *fingerprint.Trim {

@@ -199,3 +199,28 @@ func TestQueryFromAssetEdited(t *testing.T) {
 		t.Errorf("the registered crop was not found from the original's Nid: %+v", resp.Matches)
 	}
 }
+
+func TestAddNearest(t *testing.T) {
+	cands := map[uint32]*match.Candidate{
+		1: {PDQDistance: 12},
+		2: {PDQDistance: -1, Trim: &match.TrimEvidence{Distance: 3}},
+		3: {PDQDistance: 3},
+		4: {PDQDistance: -1}, // exact or voted only: nothing to verify by distance
+		5: {PDQDistance: 0},
+		6: {PDQDistance: 20, Trim: &match.TrimEvidence{Distance: 1}},
+		7: {PDQDistance: 3},
+	}
+	got := addNearest([]uint32{7}, cands, 4)
+	want := []uint32{7, 5, 6, 3, 2} // 7 was voted; then by distance, PDQ before trimmed, then id
+	if len(got) != len(want) {
+		t.Fatalf("got %v, want %v", got, want)
+	}
+	for i := range want {
+		if got[i] != want[i] {
+			t.Fatalf("got %v, want %v", got, want)
+		}
+	}
+	if got := addNearest(nil, cands, 0); len(got) != 0 {
+		t.Errorf("limit 0: got %v", got)
+	}
+}

@@ -349,8 +349,11 @@ func (e *Engine) Search(ctx context.Context, req *SearchRequest) (*SearchRespons
 		}
 	}
 	// Edited copies: trimmed hashes, and the assets the query's local
-	// features vote for (verified below, at most MaxVerified).
+	// features vote for. Verified below: the voted ones (at most
+	// MaxVerified) and the nearest PDQ and trimmed-PDQ candidates (at
+	// most MaxExtraVerified).
 	verify := e.editedCandidates(q, add)
+	verify = addNearest(verify, cands, MaxExtraVerified)
 	ids := make([]sleuth.AssetID, 0, len(cands))
 	for id := range cands {
 		ids = append(ids, sleuth.AssetID(id))
@@ -371,10 +374,7 @@ func (e *Engine) Search(ctx context.Context, req *SearchRequest) (*SearchRespons
 		}
 		c := cands[uint32(a.ID)]
 		c.Asset = a
-		// Whole-picture PDQ matches at a short distance need nothing more;
-		// farther ones are verified too when the votes name them.
-		sure := c.PDQDistance >= 0 && c.PDQDistance <= sureDistance
-		completeEvidence(q, c, !sure && slices.Contains(verify, uint32(a.ID)))
+		completeEvidence(q, c, slices.Contains(verify, uint32(a.ID)))
 		if m, ok := match.Judge(*q, *c); ok && m.Score >= req.MinScore {
 			m.Asset = withoutFeatures(m.Asset)
 			resp.Matches = append(resp.Matches, m)

@@ -84,6 +84,8 @@ func judgeEdited(q Query, c Candidate) (Match, bool) {
 			}
 			best.setGeometry(*g)
 			found = true
+		} else if found {
+			best.addGeometry(*g)
 		}
 	}
 	return best, found

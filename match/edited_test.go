@@ -40,14 +40,14 @@ func TestScoreBands(t *testing.T) {
 		}
 	}
 	// Beyond distance 10, the aligned pixels decide: sure from 0.997,
-	// likely from 0.985, nothing more below.
+	// likely from 0.99, nothing more below.
 	for _, tt := range []struct {
 		d            int
 		r            float64
 		sure, likely bool
 	}{
 		{11, 0.999, true, true}, {31, 0.997, true, true}, {20, 0.996, false, true},
-		{31, 0.985, false, true}, {20, 0.984, false, false}, {14, 0.5, false, false},
+		{31, 0.99, false, true}, {20, 0.989, false, false}, {14, 0.5, false, false},
 	} {
 		s := max(nearExactScore(tt.d), alignedScore(tt.d, tt.r))
 		if s >= SureScore != tt.sure || s >= LikelyScore != tt.likely {
@@ -86,7 +86,7 @@ func TestTrimAlignedScore(t *testing.T) {
 	}{
 		{0.999, 0.6, 1, 0.93},
 		{0.99, 0.6, 1, 0.7},
-		{0.98, 0.6, 1, 0},
+		{0.989, 0.6, 1, 0},
 		{0.999, 0.3, 1, LikelyScore - 0.05}, // a small rectangle is never more than likely
 	} {
 		if got := trimAlignedScore(tt.r, tt.qf, tt.af); got != tt.want {

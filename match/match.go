@@ -130,7 +130,10 @@ type Match struct {
 	// found the copy (the Method* constants), the fractions of the query's
 	// and of the asset's area that the two pictures share, and, for
 	// local features, the number of keypoints that agree and the
-	// transform mapping the asset onto the query.
+	// transform mapping the asset onto the query. The local features'
+	// evidence (Inliers, Transform, InlierRatio, Coverage and the
+	// correlations) is also reported when a verification ran but another
+	// method decided.
 	Method       string     `json:"method,omitempty"`
 	QueryOverlap float64    `json:"query_overlap,omitempty"`
 	AssetOverlap float64    `json:"asset_overlap,omitempty"`
@@ -158,11 +161,20 @@ type Match struct {
 	AlignedOff *float64 `json:"aligned_off,omitempty"`
 }
 
-// setGeometry copies the evidence of a geometric verification into m.
+// setGeometry copies the evidence of a geometric verification into m and
+// makes local features its method.
 func (m *Match) setGeometry(g Geometry) {
-	tr := g.Transform
-	m.Method, m.Inliers, m.Transform = MethodLocalFeatures, g.Inliers, &tr
+	m.Method = MethodLocalFeatures
 	m.QueryOverlap, m.AssetOverlap = g.QueryOverlap, g.AssetOverlap
+	m.addGeometry(g)
+}
+
+// addGeometry copies the evidence of a geometric verification that did
+// not decide the match (the method stays, and so do the overlaps it
+// measured) into m.
+func (m *Match) addGeometry(g Geometry) {
+	tr := g.Transform
+	m.Inliers, m.Transform = g.Inliers, &tr
 	m.InlierRatio, m.Coverage = g.InlierRatio, g.Coverage
 	if g.Correlation >= -0.5 {
 		c, f, off := g.Correlation, g.FullCorrelation, g.Off
@@ -234,6 +246,8 @@ func Judge(q Query, c Candidate) (Match, bool) {
 		if s := FeatureScore(*g); s > m.Score {
 			m.Score = s
 			m.setGeometry(*g)
+		} else {
+			m.addGeometry(*g)
 		}
 	}
 	return m, true
@@ -286,7 +300,7 @@ const (
 	alignedSure       = 0.997
 	alignedSureHigh   = 0.95
 	alignedSureLow    = 0.91
-	alignedLikely     = 0.985
+	alignedLikely     = 0.99
 	alignedLikelyHigh = 0.8
 	alignedLikelyLow  = 0.6
 )

@@ -136,3 +136,28 @@ func TestSort(t *testing.T) {
 		}
 	}
 }
+
+// A verification that does not decide the match still shows in its
+// evidence; the method and overlaps stay the deciding method's.
+func TestJudgeReportsUndecidingGeometry(t *testing.T) {
+	q := Query{Exact: fingerprint.Exact{Nid: "bafkq"}, Pixels: &fingerprint.Pixels{PDQ: pdqWithBits(0), PDQQuality: 100}}
+	a := &sleuth.Asset{ID: 1, Nid: "bafka", Perceptual: []sleuth.Perceptual{{Kind: sleuth.KindPDQ, Hash: pdqWithBits(2).String(), Quality: 100}}}
+	weak := Geometry{Inliers: 14, InlierRatio: 0.2, Coverage: 0.6, Correlation: 0.9, FullCorrelation: 0.85,
+		QueryOverlap: 0.4, AssetOverlap: 0.5, Transform: Transform{Scale: 1.5, RotationDeg: 3}}
+	m, ok := Judge(q, Candidate{Asset: a, PDQDistance: 2, Geometry: &weak})
+	if !ok || m.Fingerprint != ByPDQ || m.Method != "" || m.Score != nearExactScore(2) {
+		t.Fatalf("PDQ should decide: ok %v, %+v", ok, m)
+	}
+	if m.Inliers != 14 || m.InlierRatio != 0.2 || m.Transform == nil || m.Transform.Scale != 1.5 || m.FullCorrelation == nil || *m.FullCorrelation != 0.85 {
+		t.Errorf("the verification's evidence is missing: %+v", m)
+	}
+	if m.QueryOverlap != 0 || m.AssetOverlap != 0 {
+		t.Errorf("overlaps of a verification that did not decide: %v, %v", m.QueryOverlap, m.AssetOverlap)
+	}
+	// A trimmed match keeps its own method and overlaps.
+	trim := &TrimEvidence{Distance: 0, QueryFraction: 0.8, AssetFraction: 1, QueryQuality: 100, AssetQuality: 100}
+	m, ok = Judge(q, Candidate{Asset: a, PDQDistance: -1, Trim: trim, Geometry: &weak})
+	if !ok || m.Method != MethodTrimmedPDQ || m.QueryOverlap != 0.8 || m.Inliers != 14 {
+		t.Errorf("trimmed match with an undeciding verification: ok %v, %+v", ok, m)
+	}
+}

@@ -243,6 +243,9 @@ type matchJSON struct {
 	// matches), and the share of the cells that disagree.
 	AlignedCorrelation *float64 `json:"aligned_correlation,omitempty"`
 	AlignedOff         *float64 `json:"aligned_off,omitempty"`
+	// ColorOff: the share of the colour cells that one colour map between
+	// the two pictures misses (over one cell caps the score).
+	ColorOff *float64 `json:"color_off,omitempty"`
 }
 
 func toMatchJSON(m match.Match) matchJSON {
@@ -251,7 +254,7 @@ func toMatchJSON(m match.Match) matchJSON {
 		Method: m.Method, QueryOverlap: m.QueryOverlap, AssetOverlap: m.AssetOverlap,
 		Inliers: m.Inliers, Transform: m.Transform, InlierRatio: m.InlierRatio, Coverage: m.Coverage,
 		Correlation: m.Correlation, FullCorrelation: m.FullCorrelation, Off: m.Off,
-		AlignedCorrelation: m.AlignedCorrelation, AlignedOff: m.AlignedOff}
+		AlignedCorrelation: m.AlignedCorrelation, AlignedOff: m.AlignedOff, ColorOff: m.ColorOff}
 }
 
 // byteExact reports whether a match has the same bytes as the query (not

@@ -67,6 +67,15 @@ type Features struct {
 	// the pixels of the area two pictures share; nil in blobs of version 1.
 	Thumb []uint8
 
+	// Color is the picture's mean R, G and B (interleaved) over a
+	// ColorSide x ColorSide grid of equal cells (row by row); nil in blobs
+	// of versions 1 and 2.
+	Color []uint8
+
+	// color is the picture's colour frame (MeanColor), kept like
+	// integral.
+	color *colorFrame
+
 	// integral is the summed-area table of the frame's luma, (Width+1) x
 	// (Height+1); kept only for features computed in this process (a
 	// query), not stored.
@@ -302,6 +311,8 @@ func ExtractFeatures(img *image.RGBA, n int) *Features {
 	var blurred [featureLevels]*grayImage
 	f := &Features{Width: g0.w, Height: g0.h, Points: make([]Keypoint, 0, len(chosen)),
 		Thumb: g0.shrink(ThumbSide, ThumbSide, nil, sc).pix, integral: summedArea(g0)}
+	f.color = newColorFrame(img)
+	f.Color = f.color.grid()
 	for _, c := range chosen {
 		if blurred[c.level] == nil {
 			blurred[c.level] = levels[c.level].blur(&sc.blurred[c.level], sc)

@@ -12,7 +12,7 @@ import (
 // The stored form of Features (kind "features" in an asset's perceptual
 // fingerprints): unpadded standard base64 of
 //
-//	byte    version (2; version 1 has no thumbnail)
+//	byte    version (3; version 1 has no thumbnail, version 2 no colour grid)
 //	uint16  frame width, frame height (big-endian, 1..FeatureSide)
 //	uint16  number of keypoints (0..MaxStoredFeatures)
 //	per keypoint, 38 bytes:
@@ -21,15 +21,19 @@ import (
 //	  byte   angle  orientation in 1/256 turns
 //	  32 bytes      descriptor, as 4 little-endian uint64
 //	1,024 bytes the thumbnail (ThumbSide x ThumbSide luma, row by row)
+//	768 bytes   the colour grid (ColorSide x ColorSide cells of R, G, B,
+//	            row by row)
 //
-// 192 keypoints take 8,327 bytes, 11,103 characters of base64.
+// 192 keypoints take 9,095 bytes, 12,127 characters of base64. Features
+// parsed from a version 2 blob (no Color) are written back as version 2.
 
 const (
-	featuresVersion   = 2
+	featuresVersion   = 3
 	featuresHeader    = 7
 	featurePointBytes = 38
 	// MaxStoredFeatures bounds the keypoints a stored blob may hold.
 	MaxStoredFeatures = 4096
+	colorBytes        = ColorSide * ColorSide * 3
 )
 
 // MarshalBinary encodes f in the stored form (without base64).
@@ -43,8 +47,16 @@ func (f *Features) MarshalBinary() ([]byte, error) {
 	if len(f.Thumb) != ThumbSide*ThumbSide {
 		return nil, sleuth.Errorf(sleuth.CodeInvalidFingerprint, "features: thumbnail of %d bytes, want %d", len(f.Thumb), ThumbSide*ThumbSide)
 	}
-	b := make([]byte, featuresHeader, featuresHeader+featurePointBytes*len(f.Points)+len(f.Thumb))
-	b[0] = featuresVersion
+	version := byte(featuresVersion)
+	switch len(f.Color) {
+	case 0:
+		version = 2
+	case colorBytes:
+	default:
+		return nil, sleuth.Errorf(sleuth.CodeInvalidFingerprint, "features: colour grid of %d bytes, want %d", len(f.Color), colorBytes)
+	}
+	b := make([]byte, featuresHeader, featuresHeader+featurePointBytes*len(f.Points)+len(f.Thumb)+len(f.Color))
+	b[0] = version
 	binary.BigEndian.PutUint16(b[1:], uint16(f.Width))
 	binary.BigEndian.PutUint16(b[3:], uint16(f.Height))
 	binary.BigEndian.PutUint16(b[5:], uint16(len(f.Points)))
@@ -56,7 +68,7 @@ func (f *Features) MarshalBinary() ([]byte, error) {
 			b = binary.LittleEndian.AppendUint64(b, d)
 		}
 	}
-	return append(b, f.Thumb...), nil
+	return append(append(b, f.Thumb...), f.Color...), nil
 }
 
 func fracToU16(v float32) uint16 {
@@ -82,12 +94,15 @@ func (f *Features) UnmarshalBinary(b []byte) error {
 	if len(b) < featuresHeader {
 		return bad("%d bytes, shorter than the header", len(b))
 	}
-	if b[0] != 1 && b[0] != featuresVersion {
-		return bad("unknown version %d", b[0])
-	}
-	thumb := 0
-	if b[0] == 2 {
+	thumb, color := 0, 0
+	switch b[0] {
+	case 1:
+	case 2:
 		thumb = ThumbSide * ThumbSide
+	case 3:
+		thumb, color = ThumbSide*ThumbSide, colorBytes
+	default:
+		return bad("unknown version %d", b[0])
 	}
 	w, h := int(binary.BigEndian.Uint16(b[1:])), int(binary.BigEndian.Uint16(b[3:]))
 	n := int(binary.BigEndian.Uint16(b[5:]))
@@ -97,8 +112,8 @@ func (f *Features) UnmarshalBinary(b []byte) error {
 	if n > MaxStoredFeatures {
 		return bad("%d keypoints, over the limit of %d", n, MaxStoredFeatures)
 	}
-	if len(b) != featuresHeader+n*featurePointBytes+thumb {
-		return bad("%d bytes for %d keypoints, want %d", len(b), n, featuresHeader+n*featurePointBytes+thumb)
+	if want := featuresHeader + n*featurePointBytes + thumb + color; len(b) != want {
+		return bad("%d bytes for %d keypoints, want %d", len(b), n, want)
 	}
 	pts := make([]Keypoint, n)
 	for i := range pts {
@@ -116,7 +131,10 @@ func (f *Features) UnmarshalBinary(b []byte) error {
 	}
 	*f = Features{Width: w, Height: h, Points: pts}
 	if thumb > 0 {
-		f.Thumb = bytes.Clone(b[len(b)-thumb:])
+		f.Thumb = bytes.Clone(b[len(b)-thumb-color : len(b)-color])
+	}
+	if color > 0 {
+		f.Color = bytes.Clone(b[len(b)-color:])
 	}
 	return nil
 }
@@ -124,7 +142,7 @@ func (f *Features) UnmarshalBinary(b []byte) error {
 // ParseFeatures decodes the stored form (base64). Errors have code
 // sleuth.fingerprint.invalid.
 func ParseFeatures(s string) (*Features, error) {
-	if len(s) > base64.RawStdEncoding.EncodedLen(featuresHeader+MaxStoredFeatures*featurePointBytes+ThumbSide*ThumbSide) {
+	if len(s) > base64.RawStdEncoding.EncodedLen(featuresHeader+MaxStoredFeatures*featurePointBytes+ThumbSide*ThumbSide+colorBytes) {
 		return nil, sleuth.Errorf(sleuth.CodeInvalidFingerprint, "features: %d characters, over the limit", len(s))
 	}
 	b, err := base64.RawStdEncoding.DecodeString(s)

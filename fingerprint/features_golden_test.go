@@ -46,7 +46,7 @@ var goldenPictures = []string{
 
 // featuresDigest hashes everything ExtractFeatures returns, exactly: the
 // frame, every keypoint's float bits, level, angle and descriptor, the
-// thumbnail and the summed-area table (stricter than the stored form,
+// thumbnail, the colour grids and the summed-area tables (stricter than the stored form,
 // which rounds positions).
 func featuresDigest(f *Features) string {
 	if f == nil {
@@ -67,6 +67,15 @@ func featuresDigest(f *Features) string {
 	}
 	b = binary.LittleEndian.AppendUint32(b, uint32(len(f.Thumb)))
 	b = append(b, f.Thumb...)
+	b = binary.LittleEndian.AppendUint32(b, uint32(len(f.Color)))
+	b = append(b, f.Color...)
+	if cf := f.color; cf != nil {
+		for _, s := range cf.sums {
+			for _, v := range s {
+				b = binary.LittleEndian.AppendUint32(b, v)
+			}
+		}
+	}
 	b = binary.LittleEndian.AppendUint32(b, uint32(len(f.integral)))
 	for _, v := range f.integral {
 		b = binary.LittleEndian.AppendUint32(b, v)

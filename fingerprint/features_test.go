@@ -132,7 +132,7 @@ func TestFeaturesRoundTrip(t *testing.T) {
 		t.Fatalf("features %v", f)
 	}
 	s := f.String()
-	if want := base64.RawStdEncoding.EncodedLen(featuresHeader + 50*featurePointBytes + ThumbSide*ThumbSide); len(s) != want {
+	if want := base64.RawStdEncoding.EncodedLen(featuresHeader + 50*featurePointBytes + ThumbSide*ThumbSide + colorBytes); len(s) != want {
 		t.Errorf("stored form is %d characters, want %d", len(s), want)
 	}
 	g, err := ParseFeatures(s)
@@ -149,13 +149,20 @@ func TestFeaturesRoundTrip(t *testing.T) {
 			t.Fatalf("keypoint %d: %+v != %+v", i, p, q)
 		}
 	}
-	if g.String() != s || !bytes.Equal(g.Thumb, f.Thumb) {
+	if g.String() != s || !bytes.Equal(g.Thumb, f.Thumb) || !bytes.Equal(g.Color, f.Color) || len(g.Color) != colorBytes {
 		t.Error("re-encoding differs")
 	}
-	// Version 1 blobs (no thumbnail) still parse.
+	// Version 2 blobs (no colour grid) and version 1 blobs (no thumbnail
+	// either) still parse; version 2 is written back as it was.
 	b, _ := f.MarshalBinary()
+	b[0] = 2
+	v2s := base64.RawStdEncoding.EncodeToString(b[:len(b)-colorBytes])
+	v2, err := ParseFeatures(v2s)
+	if err != nil || v2.Color != nil || !bytes.Equal(v2.Thumb, f.Thumb) || len(v2.Points) != 50 || v2.String() != v2s {
+		t.Errorf("version 2: %v", err)
+	}
 	b[0] = 1
-	v1, err := ParseFeatures(base64.RawStdEncoding.EncodeToString(b[:len(b)-ThumbSide*ThumbSide]))
+	v1, err := ParseFeatures(base64.RawStdEncoding.EncodeToString(b[:len(b)-colorBytes-ThumbSide*ThumbSide]))
 	if err != nil || v1.Thumb != nil || len(v1.Points) != 50 {
 		t.Errorf("version 1: %v", err)
 	}
@@ -170,8 +177,10 @@ func TestParseFeaturesErrors(t *testing.T) {
 		"empty":        "",
 		"not base64":   "!!!!",
 		"padded":       base64.StdEncoding.EncodeToString(good[:len(good)-1]),
-		"version":      bad(func(b []byte) []byte { b[0] = 3; return b }),
-		"no thumbnail": bad(func(b []byte) []byte { return b[:len(b)-ThumbSide*ThumbSide] }),
+		"version":      bad(func(b []byte) []byte { b[0] = 4; return b }),
+		"no colour":    bad(func(b []byte) []byte { return b[:len(b)-colorBytes] }),
+		"v2 colour":    bad(func(b []byte) []byte { b[0] = 2; return b }),
+		"no thumbnail": bad(func(b []byte) []byte { return b[:len(b)-ThumbSide*ThumbSide-colorBytes] }),
 		"zero width":   bad(func(b []byte) []byte { b[1], b[2] = 0, 0; return b }),
 		"wide frame":   bad(func(b []byte) []byte { b[1], b[2] = 2, 1; return b }),
 		"short":        bad(func(b []byte) []byte { return b[:len(b)-1] }),
@@ -200,7 +209,7 @@ func FuzzParseFeatures(f *testing.F) {
 			t.Fatalf("accepted out of range: %dx%d, %d", g.Width, g.Height, len(g.Points))
 		}
 		if g.Thumb == nil {
-			return // version 1: only version 2 is written
+			return // version 1: only versions 2 and 3 are written
 		}
 		if _, err := ParseFeatures(g.String()); err != nil {
 			t.Fatalf("re-encoded form rejected: %v", err)

@@ -31,6 +31,14 @@ type AlignedEvidence struct {
 	// drawing; on the accuracy benchmark it did not separate copies from
 	// look-alikes, so it is reported but not scored.
 	Off float64
+	// ColorOff is the share of the ColorCells cells of the asset's colour
+	// grid that the best affine map of the asset's colours onto the
+	// query's misses (compareColor): near 0 for a copy, recoloured or
+	// not; the cells of a layer in another colour otherwise. ColorCells
+	// is 0 when colour was not compared (an asset stored before colour
+	// grids were kept).
+	ColorOff   float64
+	ColorCells int
 }
 
 // Rect is a rectangle in fractions of a picture's width and height.
@@ -95,7 +103,21 @@ func CompareAlignedRect(q *fingerprint.Features, a *fingerprint.Features, varian
 		return AlignedEvidence{}, false
 	}
 	r, alpha, beta := pearson(us, vs, nil)
-	return AlignedEvidence{Correlation: round3(r), Cells: len(us), Off: round3(offShare(us, vs, alpha, beta))}, true
+	ev := AlignedEvidence{Correlation: round3(r), Cells: len(us), Off: round3(offShare(us, vs, alpha, beta))}
+	// The colour grid's cells, laid the same way.
+	const cn = fingerprint.ColorSide
+	chx, chy := hx*n/cn, hy*n/cn
+	place := func(u, v float64) (float64, float64, bool) {
+		if u < ar.X0 || u > ar.X1 || v < ar.Y0 || v > ar.Y1 {
+			return 0, 0, false
+		}
+		x, y := dihedralInverse(variant, (u-ar.X0)/aw, (v-ar.Y0)/ah)
+		return qr.X0 + x*qw, qr.Y0 + y*qh, true
+	}
+	if off, cells, ok := compareColor(q, a, place, chx, chy); ok {
+		ev.ColorOff, ev.ColorCells = off, cells
+	}
+	return ev, true
 }
 
 // dihedralInverse maps a point (u, v) of a picture transformed by the

@@ -61,18 +61,18 @@ func judgeEdited(q Query, c Candidate) (Match, bool) {
 		min(t.QueryQuality, t.AssetQuality) >= MinQuality &&
 		min(t.QueryFraction, t.AssetFraction) >= MinTrimFraction {
 		score := TrimScore(t.Distance, t.QueryFraction, t.AssetFraction)
-		var aligned, alignedOff *float64
 		if al := t.Aligned; al != nil {
-			r, off := al.Correlation, al.Off
-			aligned, alignedOff = &r, &off
-			score = max(score, trimAlignedScore(r, t.QueryFraction, t.AssetFraction))
+			score = max(score, trimAlignedScore(al.Correlation, t.QueryFraction, t.AssetFraction))
 		}
 		best = Match{
-			Asset: c.Asset, Tier: TierEdited, Score: score, AlignedCorrelation: aligned, AlignedOff: alignedOff,
+			Asset: c.Asset, Tier: TierEdited, Score: score,
 			Fingerprint: MethodTrimmedPDQ, Method: MethodTrimmedPDQ,
 			Distance: t.Distance, Variant: VariantNames[t.Variant&7], PHashDistance: -1,
 			QueryQuality: t.QueryQuality, AssetQuality: t.AssetQuality,
 			QueryOverlap: round3(t.QueryFraction), AssetOverlap: round3(t.AssetFraction),
+		}
+		if t.Aligned != nil {
+			best.setAligned(t.Aligned)
 		}
 		found = true
 	}
@@ -87,6 +87,9 @@ func judgeEdited(q Query, c Candidate) (Match, bool) {
 		} else if found {
 			best.addGeometry(*g)
 		}
+	}
+	if found {
+		best.capByColor()
 	}
 	return best, found
 }

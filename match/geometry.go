@@ -64,6 +64,12 @@ type Geometry struct {
 	// deviation (see AlignedEvidence.Off).
 	Off   float64
 	Cells int
+	// ColorOff is the share of the ColorCells cells of the asset's colour
+	// grid that land inside the query and that the best affine colour map
+	// misses there (see AlignedEvidence.ColorOff); ColorCells is 0 when
+	// colour was not compared.
+	ColorOff   float64
+	ColorCells int
 }
 
 // Parameters of the verification.
@@ -217,7 +223,31 @@ func Verify(q *fingerprint.Features, qw, qh int, a *fingerprint.Features, aw, ah
 		g.Coverage = round3(min(1, inl.area()/c))
 	}
 	g.Correlation, g.FullCorrelation, g.Off, g.Cells = correlate(q, qw, qh, a, aw, ah, z, t)
+	g.ColorOff, g.ColorCells = correlateColor(q, qw, qh, a, aw, ah, z, t)
 	return g, true
+}
+
+// correlateColor compares the asset's colour grid cells that land inside
+// the query under the transform z, t with the query's colour there
+// (compareColor); 0, 0 when not compared.
+func correlateColor(q *fingerprint.Features, qw, qh int, a *fingerprint.Features, aw, ah int, z, t complex128) (off float64, cells int) {
+	const n = fingerprint.ColorSide
+	s := cmplx.Abs(z)
+	hx, hy := float64(aw)/n*s/2, float64(ah)/n*s/2
+	if r := math.Abs(math.Sin(cmplx.Phase(z))); r > math.Sqrt2/2 {
+		hx, hy = hy, hx
+	}
+	fx, fy := hx/float64(qw), hy/float64(qh)
+	place := func(u, v float64) (float64, float64, bool) {
+		c := z*complex(u*float64(aw), v*float64(ah)) + t
+		x, y := real(c)/float64(qw), imag(c)/float64(qh)
+		return x, y, x-fx >= 0 && y-fy >= 0 && x+fx <= 1 && y+fy <= 1
+	}
+	off, cells, ok := compareColor(q, a, place, fx, fy)
+	if !ok {
+		return 0, 0
+	}
+	return off, cells
 }
 
 // box is a bounding box.

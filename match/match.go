@@ -159,6 +159,49 @@ type Match struct {
 	// AlignedOff is the share of those cells that disagree
 	// (AlignedEvidence.Off).
 	AlignedOff *float64 `json:"aligned_off,omitempty"`
+	// ColorOff is the share of the cells of the asset's 16x16 colour grid
+	// (those the query covers) that the best affine colour map between the
+	// two pictures misses, as laid on each other by the method that decided
+	// (AlignedEvidence.ColorOff, Geometry.ColorOff); omitted when not
+	// measured. More than MaxColorOffCells such cells cap the score
+	// (capByColor).
+	ColorOff *float64 `json:"color_off,omitempty"`
+
+	// colorCells is the number of cells ColorOff is a share of.
+	colorCells int
+}
+
+// setAligned copies the aligned comparison into m.
+func (m *Match) setAligned(al *AlignedEvidence) {
+	r, off := al.Correlation, al.Off
+	m.AlignedCorrelation, m.AlignedOff = &r, &off
+	if al.ColorCells > 0 {
+		c := al.ColorOff
+		m.ColorOff, m.colorCells = &c, al.ColorCells
+	}
+}
+
+// Scores of a match whose colours differ in more than MaxColorOffCells
+// cells (capByColor): a match that would be sure is likely, one that
+// would be likely only possible. On the accuracy benchmark such matches
+// were 95.8% true where they would have scored >= SureScore and 78% where
+// they would have scored from LikelyScore to SureScore.
+const (
+	colorDiffersScore    = 0.85
+	colorDiffersLowScore = 0.5
+)
+
+// capByColor lowers the score of a match whose colour comparison finds
+// more than MaxColorOffCells cells off.
+func (m *Match) capByColor() {
+	if m.ColorOff == nil || !colorDiffers(*m.ColorOff, m.colorCells) {
+		return
+	}
+	if m.Score >= SureScore {
+		m.Score = colorDiffersScore
+	} else {
+		m.Score = min(m.Score, colorDiffersLowScore)
+	}
 }
 
 // setGeometry copies the evidence of a geometric verification into m and
@@ -167,6 +210,10 @@ func (m *Match) setGeometry(g Geometry) {
 	m.Method = MethodLocalFeatures
 	m.QueryOverlap, m.AssetOverlap = g.QueryOverlap, g.AssetOverlap
 	m.addGeometry(g)
+	if g.ColorCells > 0 {
+		c := g.ColorOff
+		m.ColorOff, m.colorCells = &c, g.ColorCells
+	}
 }
 
 // addGeometry copies the evidence of a geometric verification that did
@@ -219,9 +266,8 @@ func Judge(q Query, c Candidate) (Match, bool) {
 	m.Tier, m.Fingerprint = TierNearExact, ByPDQ
 	m.Score = nearExactScore(c.PDQDistance)
 	if al := c.Aligned; al != nil {
-		r, off := al.Correlation, al.Off
-		m.AlignedCorrelation, m.AlignedOff = &r, &off
-		m.Score = max(m.Score, alignedScore(c.PDQDistance, r))
+		m.setAligned(al)
+		m.Score = max(m.Score, alignedScore(c.PDQDistance, al.Correlation))
 	}
 	if m.PHashDistance >= 0 && m.PHashDistance <= maxCorroboratingPHashFar {
 		// A distant PDQ that the pHash confirms almost bit for bit: on
@@ -250,6 +296,7 @@ func Judge(q Query, c Candidate) (Match, bool) {
 			m.addGeometry(*g)
 		}
 	}
+	m.capByColor()
 	return m, true
 }
 

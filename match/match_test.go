@@ -161,3 +161,48 @@ func TestJudgeReportsUndecidingGeometry(t *testing.T) {
 		t.Errorf("trimmed match with an undeciding verification: ok %v, %+v", ok, m)
 	}
 }
+
+// Colours that differ in more than MaxColorOffCells cells make a sure
+// match likely and a likely one possible, whichever method decided; one
+// cell off changes nothing.
+func TestJudgeCapsByColor(t *testing.T) {
+	q := Query{Exact: fingerprint.Exact{Nid: "bafkq"}, Pixels: &fingerprint.Pixels{PDQ: pdqWithBits(0), PDQQuality: 100}}
+	a := &sleuth.Asset{ID: 1, Nid: "bafka", Perceptual: []sleuth.Perceptual{{Kind: sleuth.KindPDQ, Hash: pdqWithBits(2).String(), Quality: 100}}}
+	al := func(offCells int) *AlignedEvidence {
+		return &AlignedEvidence{Correlation: 0.999, Cells: 1024, ColorOff: float64(offCells) / 256, ColorCells: 256}
+	}
+	sure := Geometry{Inliers: 60, InlierRatio: 0.9, Coverage: 0.9, Correlation: 0.99, FullCorrelation: 0.99,
+		QueryOverlap: 0.6, AssetOverlap: 1, ColorOff: 0.1, ColorCells: 120}
+	trim := &TrimEvidence{Distance: 12, QueryFraction: 0.8, AssetFraction: 1, QueryQuality: 100, AssetQuality: 100, Aligned: al(5)}
+	for _, c := range []struct {
+		name  string
+		c     Candidate
+		score float64
+		off   float64
+	}{
+		{"pdq, colours agree", Candidate{Asset: a, PDQDistance: 2, Aligned: al(0)}, nearExactScore(2), 0},
+		{"pdq, one cell off", Candidate{Asset: a, PDQDistance: 2, Aligned: al(1)}, nearExactScore(2), 1.0 / 256},
+		{"pdq, colours differ", Candidate{Asset: a, PDQDistance: 2, Aligned: al(3)}, colorDiffersScore, 3.0 / 256},
+		{"pdq likely, colours differ", Candidate{Asset: a, PDQDistance: 12, Aligned: &AlignedEvidence{Correlation: 0.991, Cells: 1024, ColorOff: 0.1, ColorCells: 256}}, colorDiffersLowScore, 0.1},
+		{"trimmed, colours differ", Candidate{Asset: a, PDQDistance: -1, Trim: trim}, colorDiffersScore, 5.0 / 256},
+		{"local features, colours differ", Candidate{Asset: a, PDQDistance: -1, Geometry: &sure}, colorDiffersScore, 0.1},
+	} {
+		m, ok := Judge(q, c.c)
+		if !ok || m.Score != c.score || m.ColorOff == nil || *m.ColorOff != c.off {
+			t.Errorf("%s: ok %v, score %v (want %v), colour off %v (want %v)", c.name, ok, m.Score, c.score, ptr(m.ColorOff), c.off)
+		}
+	}
+	// Without a colour comparison (assets stored before colour grids):
+	// no colour evidence, no cap.
+	m, _ := Judge(q, Candidate{Asset: a, PDQDistance: 2, Aligned: &AlignedEvidence{Correlation: 0.999, Cells: 1024}})
+	if m.ColorOff != nil || m.Score != nearExactScore(2) {
+		t.Errorf("no colour: %+v", m)
+	}
+}
+
+func ptr(p *float64) any {
+	if p == nil {
+		return nil
+	}
+	return *p
+}

@@ -50,21 +50,30 @@ func newColorFrame(img *image.RGBA) *colorFrame {
 	}
 	acc := make([]uint64, w*h*3)
 	cnt := make([]uint32, w*h)
-	xcell := make([]int, 0, W/s+1)
-	for x := 0; x < W; x += s {
-		xcell = append(xcell, x*w/W)
+	// Frame column cx takes the pixels x with x*w/W == cx: from
+	// ceil(cx*W/w), those on the stride.
+	first := make([]int, w+1)
+	for cx := range first {
+		lo := (cx*W + w - 1) / w
+		first[cx] = (lo + s - 1) / s * s
 	}
 	for y := 0; y < H; y += s {
-		row := img.Pix[y*img.Stride:]
+		row := img.Pix[y*img.Stride : y*img.Stride+4*W]
 		base := (y * h / H) * w
-		for i, cx := range xcell {
-			x := i * s
-			p := row[4*x : 4*x+3 : 4*x+3]
+		for cx := 0; cx < w; cx++ {
+			var r, g, b, k uint32
+			for i := 4 * first[cx]; i < 4*first[cx+1]; i += 4 * s {
+				p := row[i : i+3 : i+3]
+				r += uint32(p[0])
+				g += uint32(p[1])
+				b += uint32(p[2])
+				k++
+			}
 			o := base + cx
-			acc[3*o] += uint64(p[0])
-			acc[3*o+1] += uint64(p[1])
-			acc[3*o+2] += uint64(p[2])
-			cnt[o]++
+			acc[3*o] += uint64(r)
+			acc[3*o+1] += uint64(g)
+			acc[3*o+2] += uint64(b)
+			cnt[o] += k
 		}
 	}
 	f := &colorFrame{w: w, h: h}

@@ -11,9 +11,9 @@ import (
 // background) of about the same brightness, which the luma comparison
 // cannot see. A copy recoloured as a whole (a hue turn, a tint, a contrast
 // change, grayscale) keeps one affine map from the asset's colours to the
-// query's; a token that differs by a layer does not. colorOff fits that
-// map over the asset's colour grid (fingerprint.Features.Color) and counts
-// the cells it misses.
+// query's; a token that differs by a layer does not. compareColor fits
+// that map over the asset's colour grid (fingerprint.Features.Color) and
+// counts the cells it misses.
 
 // colorTolerance is how far (on the worst of R, G, B, 0..255) the fitted
 // map may miss a cell's colour before the cell counts as off;
@@ -27,9 +27,11 @@ const (
 
 // MaxColorOffCells is the most cells of a match's colour grid that may be
 // off (ColorOff) before the match counts as another picture in other
-// colours: distinct avatar tokens that differ by a tear or a strand of
-// hair in another colour differ in 3 to 20 of the 256 cells of the whole
-// picture, edited copies in none or one (docs/MATCHING.md).
+// colours: on the accuracy benchmark, distinct avatar tokens that differ
+// by a tear or the hair's colour had 3 to 13 of the 256 cells of the
+// whole picture off, half of the edited copies none (copies under a
+// colour logo or caption, framed or blurred ones, can have more: they are
+// capped too, see Match.capByColor; docs/MATCHING.md).
 const MaxColorOffCells = 1
 
 // minColorCells is the least number of colour cells compared.
@@ -72,7 +74,9 @@ func compareColor(q, a *fingerprint.Features, place func(u, v float64) (x, y flo
 			k++
 		}
 	}
-	return float64(k) / float64(len(as)), len(as), true
+	// Rounded like the other shares; off*cells still rounds back to k
+	// (cells <= 256).
+	return round3(float64(k) / float64(len(as))), len(as), true
 }
 
 // colorDiffers tells whether a colour comparison of off over cells cells

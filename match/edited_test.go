@@ -35,18 +35,18 @@ func TestScoreBands(t *testing.T) {
 		if likely := s >= LikelyScore; likely != (d <= 13) {
 			t.Errorf("distance %d: score %v, likely %v", d, s, likely)
 		}
-		if m := MaxPDQScore(d); m < s || m < SureScore {
-			t.Errorf("distance %d: MaxPDQScore %v (aligned pixels can make any PDQ match sure)", d, m)
+		if m := MaxPDQScore(d); m < s || (m >= SureScore) != (d <= alignedSureMaxDistance) {
+			t.Errorf("distance %d: MaxPDQScore %v (aligned pixels can make a PDQ match sure up to distance %d)", d, m, alignedSureMaxDistance)
 		}
 	}
-	// Beyond distance 10, the aligned pixels decide: sure from 0.997,
-	// likely from 0.99, nothing more below.
+	// Beyond distance 10, the aligned pixels decide: sure from 0.997 (up
+	// to distance 19; likely beyond), likely from 0.99, nothing more below.
 	for _, tt := range []struct {
 		d            int
 		r            float64
 		sure, likely bool
 	}{
-		{11, 0.999, true, true}, {31, 0.997, true, true}, {20, 0.996, false, true},
+		{11, 0.999, true, true}, {19, 0.997, true, true}, {20, 0.999, false, true}, {31, 0.997, false, true}, {20, 0.996, false, true},
 		{31, 0.99, false, true}, {20, 0.989, false, false}, {14, 0.5, false, false},
 	} {
 		s := max(nearExactScore(tt.d), alignedScore(tt.d, tt.r))

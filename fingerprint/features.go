@@ -85,23 +85,38 @@ type Features struct {
 // MeanLuma returns the mean luma of the rectangle (x0, y0)-(x1, y1) of the
 // picture, in fractions of its width and height, clipped to the picture;
 // false when the picture's luma was not kept (stored features) or the
-// rectangle lies outside.
+// rectangle lies outside. Pixels the rectangle cuts count by the share of
+// them it covers, so a cell of a small picture (a 60 px sprite cut in 32
+// cells) has the same mean however the picture was mirrored or turned.
 func (f *Features) MeanLuma(x0, y0, x1, y1 float64) (float64, bool) {
 	if f.integral == nil {
 		return 0, false
 	}
-	w, h := f.Width, f.Height
-	ix0 := min(max(int(math.Floor(x0*float64(w))), 0), w)
-	iy0 := min(max(int(math.Floor(y0*float64(h))), 0), h)
-	ix1 := min(max(int(math.Ceil(x1*float64(w))), 0), w)
-	iy1 := min(max(int(math.Ceil(y1*float64(h))), 0), h)
-	if ix1 <= ix0 || iy1 <= iy0 {
+	w, h := float64(f.Width), float64(f.Height)
+	x0, y0 = min(max(x0, 0), 1)*w, min(max(y0, 0), 1)*h
+	x1, y1 = min(max(x1, 0), 1)*w, min(max(y1, 0), 1)*h
+	area := (x1 - x0) * (y1 - y0)
+	if x1 <= x0 || y1 <= y0 || area < 1e-9 {
 		return 0, false
 	}
-	s := f.integral
-	W := w + 1
-	sum := int64(s[iy1*W+ix1]) - int64(s[iy0*W+ix1]) - int64(s[iy1*W+ix0]) + int64(s[iy0*W+ix0])
-	return float64(sum) / float64((ix1-ix0)*(iy1-iy0)), true
+	s, W, H := f.integral, f.Width, f.Height
+	sum := satAt(s, W, H, x1, y1) - satAt(s, W, H, x0, y1) - satAt(s, W, H, x1, y0) + satAt(s, W, H, x0, y0)
+	return sum / area, true
+}
+
+// thumb is the frame's luma averaged over a ThumbSide x ThumbSide grid of
+// equal cells, each counting the pixels it cuts by the share it covers
+// (MeanLuma), rounded to bytes.
+func (f *Features) thumb() []uint8 {
+	const n = ThumbSide
+	out := make([]uint8, n*n)
+	for i := 0; i < n; i++ {
+		for j := 0; j < n; j++ {
+			m, _ := f.MeanLuma(float64(j)/n, float64(i)/n, float64(j+1)/n, float64(i+1)/n)
+			out[i*n+j] = uint8(min(max(math.Round(m), 0), 255))
+		}
+	}
+	return out
 }
 
 // DescDistance is the Hamming distance between two descriptors (0..256).
@@ -309,8 +324,8 @@ func ExtractFeatures(img *image.RGBA, n int) *Features {
 		}
 	}
 	var blurred [featureLevels]*grayImage
-	f := &Features{Width: g0.w, Height: g0.h, Points: make([]Keypoint, 0, len(chosen)),
-		Thumb: g0.shrink(ThumbSide, ThumbSide, nil, sc).pix, integral: summedArea(g0)}
+	f := &Features{Width: g0.w, Height: g0.h, Points: make([]Keypoint, 0, len(chosen)), integral: summedArea(g0)}
+	f.Thumb = f.thumb()
 	f.color = newColorFrame(img)
 	f.Color = f.color.grid()
 	for _, c := range chosen {

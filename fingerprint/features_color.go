@@ -96,13 +96,20 @@ func newColorFrame(img *image.RGBA) *colorFrame {
 }
 
 // at is the summed-area table of channel c at a point (fx, fy) of the frame
-// (in pixels, 0..w and 0..h), interpolated bilinearly: exact for the
-// integral of a picture of constant pixels.
+// (in pixels, 0..w and 0..h) (satAt).
 func (f *colorFrame) at(c int, fx, fy float64) float64 {
-	W1 := f.w + 1
-	x0, y0 := min(int(fx), f.w-1), min(int(fy), f.h-1)
+	return satAt(f.sums[c], f.w, f.h, fx, fy)
+}
+
+// satAt is the summed-area table s of a w x h picture ((w+1) x (h+1)
+// entries) at a point (fx, fy) in pixels (0..w, 0..h), interpolated
+// bilinearly: exact for the integral of a picture of constant pixels, so
+// that a rectangle's mean counts the pixels it cuts by the fraction it
+// covers.
+func satAt(s []uint32, w, h int, fx, fy float64) float64 {
+	W1 := w + 1
+	x0, y0 := min(int(fx), w-1), min(int(fy), h-1)
 	tx, ty := fx-float64(x0), fy-float64(y0)
-	s := f.sums[c]
 	v00, v10 := float64(s[y0*W1+x0]), float64(s[y0*W1+x0+1])
 	v01, v11 := float64(s[(y0+1)*W1+x0]), float64(s[(y0+1)*W1+x0+1])
 	return (v00*(1-tx)+v10*tx)*(1-ty) + (v01*(1-tx)+v11*tx)*ty

@@ -138,3 +138,30 @@ func TestCompareAlignedRect(t *testing.T) {
 		t.Error("a sliver was compared")
 	}
 }
+
+// TestCompareAlignedSmall: a small picture (a 60x52 sprite, under two
+// frame pixels a thumbnail cell) laid on itself mirrored or turned agrees
+// in every cell: the query's cells count the pixels they cut by the share
+// they cover, as the asset's thumbnail does.
+func TestCompareAlignedSmall(t *testing.T) {
+	asset := scene(5, 60, 52)
+	af := fingerprint.ExtractFeatures(asset, 192)
+	for k := range 8 {
+		q := asset
+		switch k {
+		case fingerprint.DihedralRotate90:
+			q = transform(asset, fingerprint.DihedralRotate270)
+		case fingerprint.DihedralRotate270:
+			q = transform(asset, fingerprint.DihedralRotate90)
+		default:
+			q = transform(asset, k)
+		}
+		ev, ok := CompareAligned(fingerprint.ExtractFeatures(q, 512), af, k)
+		if !ok || ev.Correlation < 0.999 {
+			t.Errorf("variant %d: %+v, %v; want a correlation >= 0.999", k, ev, ok)
+		}
+		if ev.ColorCells > 0 && ev.ColorOff > 0 {
+			t.Errorf("variant %d: colour off %.3f of %d cells, want 0", k, ev.ColorOff, ev.ColorCells)
+		}
+	}
+}

@@ -200,6 +200,45 @@ func TestJudgeCapsByColor(t *testing.T) {
 	}
 }
 
+// A PDQ match up to distance 19 whose aligned pixels correlate from 0.99
+// is sure only when the colours were compared and agree; without a colour
+// comparison it stays likely, with colours that differ it is capped.
+func TestJudgeAlignedColourAgrees(t *testing.T) {
+	q := Query{Exact: fingerprint.Exact{Nid: "bafkq"}, Pixels: &fingerprint.Pixels{PDQ: pdqWithBits(0), PDQQuality: 100}}
+	for _, c := range []struct {
+		name       string
+		d          int
+		r          float64
+		cells, off int
+		sure       bool
+		likely     bool
+	}{
+		{"colours agree", 15, 0.992, 256, 0, true, true},
+		{"colours agree, one cell off", 19, 0.99, 256, 1, true, true},
+		{"colours agree, beyond distance 19", 20, 0.992, 256, 0, false, true},
+		{"colours agree, correlation under 0.99", 15, 0.989, 256, 0, false, false},
+		{"colours not compared", 15, 0.992, 0, 0, false, true},
+		{"colours differ", 15, 0.992, 256, 2, false, false},
+	} {
+		a := &sleuth.Asset{ID: 1, Nid: "bafka", Perceptual: []sleuth.Perceptual{{Kind: sleuth.KindPDQ, Hash: pdqWithBits(c.d).String(), Quality: 100}}}
+		al := &AlignedEvidence{Correlation: c.r, Cells: 1024, ColorCells: c.cells}
+		if c.cells > 0 {
+			al.ColorOff = float64(c.off) / float64(c.cells)
+		}
+		m, ok := Judge(q, Candidate{Asset: a, PDQDistance: c.d, Aligned: al})
+		if !ok || (m.Score >= SureScore) != c.sure || (m.Score >= LikelyScore) != c.likely {
+			t.Errorf("%s: ok %v, score %v, want sure %v likely %v", c.name, ok, m.Score, c.sure, c.likely)
+		}
+	}
+	// Low-quality hashes: the pHash must agree, and then the score stays
+	// at MaxCorroboratedScore unless the pixels agree to alignedSure.
+	q.Pixels.PDQQuality = 30
+	a := &sleuth.Asset{ID: 1, Nid: "bafka", Perceptual: []sleuth.Perceptual{{Kind: sleuth.KindPDQ, Hash: pdqWithBits(15).String(), Quality: 100}}}
+	if m, ok := Judge(q, Candidate{Asset: a, PDQDistance: 15, Aligned: &AlignedEvidence{Correlation: 0.992, Cells: 1024, ColorCells: 256}}); ok && m.Score >= LikelyScore {
+		t.Errorf("low quality: %+v", m)
+	}
+}
+
 func ptr(p *float64) any {
 	if p == nil {
 		return nil

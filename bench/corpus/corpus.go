@@ -103,7 +103,10 @@ type SourceStat struct {
 	// Recoloured counts pictures dropped as the same picture as an earlier
 	// one up to a global colour change (neardup.go); they are not in Kept.
 	Recoloured int `json:"recoloured"`
-	Kept       int `json:"kept"`
+	// Transformed counts pictures dropped as an earlier one scaled,
+	// cropped, padded or turned (geodup.go).
+	Transformed int `json:"transformed"`
+	Kept        int `json:"kept"`
 }
 
 // Manifest describes a prepared corpus.

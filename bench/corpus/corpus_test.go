@@ -129,16 +129,6 @@ func scaleHalf(s *image.RGBA) *image.RGBA {
 	return d
 }
 
-func mirror(s *image.RGBA) *image.RGBA {
-	d := image.NewRGBA(s.Rect)
-	for y := 0; y < s.Rect.Dy(); y++ {
-		for x := 0; x < s.Rect.Dx(); x++ {
-			d.SetRGBA(s.Rect.Dx()-1-x, y, s.RGBAAt(x, y))
-		}
-	}
-	return d
-}
-
 func TestPrepare(t *testing.T) {
 	dir := t.TempDir()
 	makeRaw(t, dir)

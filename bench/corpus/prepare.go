@@ -218,6 +218,23 @@ func Prepare(ctx context.Context, cfg PrepareConfig) (*Manifest, error) {
 		kept = append(kept, e)
 	}
 	entries = kept
+	natural := func(e Entry) bool { return !cfg.Sources[srcOf[e.Source]].Generated }
+	geo, err := geometricDuplicates(ctx, cfg.Dir, entries, natural, cfg.Workers, cfg.Progress)
+	if err != nil {
+		return nil, err
+	}
+	kept = entries[:0]
+	for i, e := range entries {
+		if j := geo[i]; j >= 0 {
+			progress(cfg.Progress, "corpus: %s is %s scaled, cropped, padded or turned", e.Raw, entries[j].Raw)
+			st := &m.Sources[srcOf[e.Source]]
+			st.Transformed++
+			st.Kept--
+			continue
+		}
+		kept = append(kept, e)
+	}
+	entries = kept
 	order, err := assignRoles(entries, cfg)
 	if err != nil {
 		return nil, err

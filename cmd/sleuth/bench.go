@@ -159,7 +159,7 @@ func runBenchAccuracy(ctx context.Context, e *env, args []string) int {
 			return exitFail
 		}
 		for _, s := range m.Sources {
-			fmt.Fprintf(e.stdout, "%-16s %6d files  %5d failed  %5d blank  %5d duplicates  %5d recoloured  %6d kept\n", s.Name, s.Candidates, s.Failed, s.Blank, s.Duplicates, s.Recoloured, s.Kept)
+			fmt.Fprintf(e.stdout, "%-16s %6d files  %5d failed  %5d blank  %5d duplicates  %5d recoloured  %5d transformed  %6d kept\n", s.Name, s.Candidates, s.Failed, s.Blank, s.Duplicates, s.Recoloured, s.Transformed, s.Kept)
 		}
 		fmt.Fprintf(e.stdout, "%d originals, %d distractors, %d holdouts, %d backgrounds, %d logos in %s (%.0f s)\n",
 			len(m.Role(corpus.RoleOriginal)), len(m.Role(corpus.RoleDistractor)), len(m.Role(corpus.RoleHoldout)),

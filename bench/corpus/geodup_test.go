@@ -1,0 +1,84 @@
+package corpus
+
+import (
+	"context"
+	"image"
+	"image/color"
+	"image/png"
+	"os"
+	"path/filepath"
+	"testing"
+
+	xdraw "golang.org/x/image/draw"
+
+	"github.com/sleuthhq/sleuth/imaging"
+)
+
+// TestGeometricDuplicates: a drawing scaled down onto a larger canvas, or
+// mirrored, is the same work as the drawing; the drawing with a region
+// painted over, another drawing, a photo, and a picture of a source that
+// is not natural are not (nor is anything compared with a later entry).
+// (A photo scaled by 0.9 keeps a full correlation of 0.988 with itself,
+// under geoDupCorrelation: the rule is made for drawings, whose copies
+// filed twice the PDQ passes miss.)
+func TestGeometricDuplicates(t *testing.T) {
+	photo, err := imaging.DecodeFile("../../testdata/pdq/reg-test-input/labelme-subset/q0291.jpg", imaging.Limits{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := drawing(5, 400, 300)
+	W, H := p.Rect.Dx(), p.Rect.Dy()
+	// Scaled to 90% and placed off-centre on a grey canvas a little
+	// larger than the drawing.
+	canvas := image.NewRGBA(image.Rect(0, 0, W+20, H+10))
+	xdraw.Draw(canvas, canvas.Rect, image.NewUniform(color.RGBA{200, 200, 200, 255}), image.Point{}, xdraw.Src)
+	xdraw.CatmullRom.Scale(canvas, image.Rect(30, 12, 30+W*9/10, 12+H*9/10), p, p.Rect, xdraw.Src, nil)
+	// The drawing with a block painted over a fifth of it.
+	painted := image.NewRGBA(p.Rect)
+	copy(painted.Pix, p.Pix)
+	xdraw.Draw(painted, image.Rect(W/4, H/4, W/4+W*2/5, H/4+H/2), image.NewUniform(color.RGBA{20, 160, 40, 255}), image.Point{}, xdraw.Src)
+
+	dir := t.TempDir()
+	pics := []struct {
+		name string
+		img  *image.RGBA
+		src  string
+		dup  bool
+	}{
+		{"drawing", p, "natural", false},
+		{"canvas", canvas, "natural", true},
+		{"mirrored", mirror(p), "natural", true},
+		{"painted", painted, "natural", false},
+		{"other", drawing(6, 400, 300), "natural", false},
+		{"photo", photo.RGBA, "natural", false},
+		{"generated", mirror(p), "generated", false},
+	}
+	var entries []Entry
+	for _, pc := range pics {
+		path := pc.name + ".png"
+		f, err := os.Create(filepath.Join(dir, path))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := png.Encode(f, pc.img); err != nil {
+			t.Fatal(err)
+		}
+		f.Close()
+		entries = append(entries, Entry{ID: pc.name, Source: pc.src, Path: path, Width: pc.img.Rect.Dx(), Height: pc.img.Rect.Dy()})
+	}
+	natural := func(e Entry) bool { return e.Source == "natural" }
+	dup, err := geometricDuplicates(context.Background(), dir, entries, natural, 2, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, pc := range pics {
+		if (dup[i] == 0) != pc.dup || (!pc.dup && dup[i] != -1) {
+			t.Errorf("%s: duplicate of %d, want %v (of the drawing, 0)", pc.name, dup[i], pc.dup)
+		}
+	}
+	// A missing file is an error, not a silent keep.
+	entries[1].Path = "missing.png"
+	if _, err := geometricDuplicates(context.Background(), dir, entries, natural, 2, nil); err == nil {
+		t.Error("missing picture: no error")
+	}
+}

@@ -18,9 +18,9 @@ import (
 // The same drawing at another scale or place on its canvas, turned a
 // quarter and shifted (OpenClipart's "nikon_coolpix_auban_" and
 // "digital_camera_nikon_co_", one drawing filed twice at 94%; jigsaw
-// pieces that are each other turned; Hedgewars's "SDFlake" sprite strip,
-// whose shorter version is its top part) escapes the PDQ and the trimmed
-// PDQ passes: the whole pictures, and their trimmed rectangles, are laid
+// pieces that are each other turned; Hedgewars's "Rock" and "RockShort",
+// the second the first cut short) escapes the PDQ and the trimmed PDQ
+// passes: the whole pictures, and their trimmed rectangles, are laid
 // out differently. The benchmark counts a scaled, cropped, padded or
 // turned copy as a copy, so such pairs are one work; left in, a query made
 // from one finds the other and the answer key calls that false.

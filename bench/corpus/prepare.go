@@ -223,7 +223,7 @@ func Prepare(ctx context.Context, cfg PrepareConfig) (*Manifest, error) {
 	if err != nil {
 		return nil, err
 	}
-	kept = entries[:0]
+	kept = make([]Entry, 0, len(entries))
 	for i, e := range entries {
 		if j := geo[i]; j >= 0 {
 			progress(cfg.Progress, "corpus: %s is %s scaled, cropped, padded or turned", e.Raw, entries[j].Raw)

@@ -154,6 +154,21 @@ func TestFeatureScore(t *testing.T) {
 		{"two thirds of the keypoints agree, not every cell", func(g *Geometry) { g.InlierRatio = 0.65 }, func(s float64) bool { return s > 0.3 && s < 0.55 }},
 		{"two thirds of the keypoints and every cell agree", func(g *Geometry) { g.InlierRatio, g.FullCorrelation = 0.65, 0.999 }, func(s float64) bool { return s >= 0.9 && s < 0.99 }},
 		{"two fifths of the keypoints and every cell agree", func(g *Geometry) { g.InlierRatio, g.FullCorrelation = 0.4, 0.995 }, func(s float64) bool { return s >= 0.55 && s < 0.9 }},
+		{"two fifths of the keypoints, every cell and the colours agree", func(g *Geometry) {
+			g.InlierRatio, g.FullCorrelation, g.Correlation, g.ColorCells = 0.45, 0.998, 1, 256
+		}, func(s float64) bool { return s >= 0.9 && s <= 0.95 }},
+		{"two fifths of the keypoints and every cell agree, one colour cell off", func(g *Geometry) {
+			g.InlierRatio, g.FullCorrelation, g.Correlation, g.ColorCells, g.ColorOff = 0.45, 0.998, 1, 256, 1.0/256
+		}, func(s float64) bool { return s >= 0.9 && s <= 0.95 }},
+		{"two fifths of the keypoints and every cell agree, colours differ", func(g *Geometry) {
+			g.InlierRatio, g.FullCorrelation, g.Correlation, g.ColorCells, g.ColorOff = 0.45, 0.998, 1, 256, 2.0/256
+		}, func(s float64) bool { return s >= 0.55 && s < 0.9 }},
+		{"a third of the keypoints agree, every cell and the colours too", func(g *Geometry) {
+			g.InlierRatio, g.FullCorrelation, g.Correlation, g.ColorCells = 0.35, 0.998, 1, 256
+		}, func(s float64) bool { return s >= 0.55 && s < 0.9 }},
+		{"two fifths of the keypoints and the colours agree, not every cell", func(g *Geometry) {
+			g.InlierRatio, g.FullCorrelation, g.Correlation, g.ColorCells = 0.45, 0.993, 1, 256
+		}, func(s float64) bool { return s >= 0.55 && s < 0.9 }},
 		{"look-alike: most keypoints, not every cell", func(g *Geometry) { g.FullCorrelation = 0.9 }, func(s float64) bool { return s > 0.3 && s < 0.55 }},
 		{"look-alike: half the keypoints agree", func(g *Geometry) { g.InlierRatio = 0.45 }, func(s float64) bool { return s > 0.3 && s < 0.55 }},
 		{"weak correlation", func(g *Geometry) { g.Correlation = 0.85 }, func(s float64) bool { return s > 0.3 && s < 0.9 }},

@@ -155,7 +155,7 @@ func mirror(img *image.RGBA) *image.RGBA {
 	w, h := img.Rect.Dx(), img.Rect.Dy()
 	out := image.NewRGBA(image.Rect(0, 0, w, h))
 	for y := 0; y < h; y++ {
-		src := img.Pix[(y)*img.Stride:]
+		src := img.Pix[img.PixOffset(img.Rect.Min.X, img.Rect.Min.Y+y):]
 		dst := out.Pix[y*out.Stride:]
 		for x := 0; x < w; x++ {
 			copy(dst[4*(w-1-x):4*(w-x)], src[4*x:4*x+4])

@@ -82,3 +82,20 @@ func TestGeometricDuplicates(t *testing.T) {
 		t.Error("missing picture: no error")
 	}
 }
+
+// mirror flips a picture whose bounds do not start at the origin (a sub-image).
+func TestMirrorSubImage(t *testing.T) {
+	p := drawing(7, 40, 30)
+	sub := p.SubImage(image.Rect(10, 5, 30, 25)).(*image.RGBA)
+	m := mirror(sub)
+	if m.Rect != image.Rect(0, 0, 20, 20) {
+		t.Fatalf("bounds %v", m.Rect)
+	}
+	for y := 0; y < 20; y++ {
+		for x := 0; x < 20; x++ {
+			if got, want := m.RGBAAt(x, y), p.RGBAAt(10+19-x, 5+y); got != want {
+				t.Fatalf("(%d,%d): %v, want %v", x, y, got, want)
+			}
+		}
+	}
+}

@@ -54,6 +54,18 @@ func transform(src *image.RGBA, k int) *image.RGBA {
 	return dst
 }
 
+// queryFor returns the asset transformed by the inverse of the dihedral
+// variant k, so that the asset is the query transformed by k.
+func queryFor(asset *image.RGBA, k int) *image.RGBA {
+	switch k {
+	case fingerprint.DihedralRotate90:
+		return transform(asset, fingerprint.DihedralRotate270)
+	case fingerprint.DihedralRotate270:
+		return transform(asset, fingerprint.DihedralRotate90)
+	}
+	return transform(asset, k)
+}
+
 // TestCompareAligned checks dihedralInverse against the PDQ's own variants:
 // a picture transformed by k, queried with the asset before the
 // transform, matches through the variant PDQ names, and the aligned
@@ -63,17 +75,7 @@ func TestCompareAligned(t *testing.T) {
 	af := fingerprint.ExtractFeatures(asset, 192)
 	ap := fingerprint.Perceptualize(asset)
 	for k := range 8 {
-		// The query is the asset transformed by the inverse of k, so that
-		// the asset is the query transformed by k.
-		q := asset
-		switch k {
-		case fingerprint.DihedralRotate90:
-			q = transform(asset, fingerprint.DihedralRotate270)
-		case fingerprint.DihedralRotate270:
-			q = transform(asset, fingerprint.DihedralRotate90)
-		default:
-			q = transform(asset, k)
-		}
+		q := queryFor(asset, k)
 		qp := fingerprint.Perceptualize(q)
 		best, bestV := 257, -1
 		for v := range 8 {
@@ -147,15 +149,7 @@ func TestCompareAlignedSmall(t *testing.T) {
 	asset := scene(5, 60, 52)
 	af := fingerprint.ExtractFeatures(asset, 192)
 	for k := range 8 {
-		q := asset
-		switch k {
-		case fingerprint.DihedralRotate90:
-			q = transform(asset, fingerprint.DihedralRotate270)
-		case fingerprint.DihedralRotate270:
-			q = transform(asset, fingerprint.DihedralRotate90)
-		default:
-			q = transform(asset, k)
-		}
+		q := queryFor(asset, k)
 		ev, ok := CompareAligned(fingerprint.ExtractFeatures(q, 512), af, k)
 		if !ok || ev.Correlation < 0.999 {
 			t.Errorf("variant %d: %+v, %v; want a correlation >= 0.999", k, ev, ok)

@@ -246,6 +246,9 @@ type matchJSON struct {
 	// ColorOff: the share of the colour cells that one colour map between
 	// the two pictures misses (over one cell caps the score).
 	ColorOff *float64 `json:"color_off,omitempty"`
+	// Occlusion: the rectangle of the asset holding every cell that
+	// disagrees (a caption, a logo), and how well the rest agrees.
+	Occlusion *match.Occlusion `json:"occlusion,omitempty"`
 }
 
 func toMatchJSON(m match.Match) matchJSON {
@@ -254,7 +257,8 @@ func toMatchJSON(m match.Match) matchJSON {
 		Method: m.Method, QueryOverlap: m.QueryOverlap, AssetOverlap: m.AssetOverlap,
 		Inliers: m.Inliers, Transform: m.Transform, InlierRatio: m.InlierRatio, Coverage: m.Coverage,
 		Correlation: m.Correlation, FullCorrelation: m.FullCorrelation, Off: m.Off,
-		AlignedCorrelation: m.AlignedCorrelation, AlignedOff: m.AlignedOff, ColorOff: m.ColorOff}
+		AlignedCorrelation: m.AlignedCorrelation, AlignedOff: m.AlignedOff,
+		ColorOff: m.ColorOff, Occlusion: m.Occlusion}
 }
 
 // byteExact reports whether a match has the same bytes as the query (not

@@ -39,10 +39,18 @@ type AlignedEvidence struct {
 	// grids were kept).
 	ColorOff   float64
 	ColorCells int
+	// Occlusion bounds the cells that disagree (luma or colour); nil
+	// when none does.
+	Occlusion *Occlusion
 }
 
 // Rect is a rectangle in fractions of a picture's width and height.
-type Rect struct{ X0, Y0, X1, Y1 float64 }
+type Rect struct {
+	X0 float64 `json:"x0"`
+	Y0 float64 `json:"y0"`
+	X1 float64 `json:"x1"`
+	Y1 float64 `json:"y1"`
+}
 
 // Whole is the whole picture.
 var Whole = Rect{0, 0, 1, 1}
@@ -83,6 +91,7 @@ func CompareAlignedRect(q *fingerprint.Features, a *fingerprint.Features, varian
 	hx, hy = hx*qw, hy*qh
 	us := make([]float64, 0, n*n)
 	vs := make([]float64, 0, n*n)
+	cells := make([]lumaCell, 0, n*n)
 	for i := 0; i < n; i++ {
 		for j := 0; j < n; j++ {
 			u, v := (float64(j)+0.5)/n, (float64(i)+0.5)/n
@@ -97,6 +106,7 @@ func CompareAlignedRect(q *fingerprint.Features, a *fingerprint.Features, varian
 			}
 			us = append(us, float64(a.Thumb[i*n+j]))
 			vs = append(vs, m)
+			cells = append(cells, lumaCell{i, j, float64(a.Thumb[i*n+j]), m})
 		}
 	}
 	if len(us) < minCells {
@@ -114,9 +124,11 @@ func CompareAlignedRect(q *fingerprint.Features, a *fingerprint.Features, varian
 		x, y := dihedralInverse(variant, (u-ar.X0)/aw, (v-ar.Y0)/ah)
 		return qr.X0 + x*qw, qr.Y0 + y*qh, true
 	}
-	if off, cells, ok := compareColor(q, a, place, chx, chy); ok {
-		ev.ColorOff, ev.ColorCells = off, cells
+	var colorOff []int
+	if off, cc, at, ok := compareColor(q, a, place, chx, chy); ok {
+		ev.ColorOff, ev.ColorCells, colorOff = off, cc, at
 	}
+	ev.Occlusion = occlusion(cells, colorOff)
 	return ev, true
 }
 

@@ -42,14 +42,16 @@ const minColorCells = 12
 // (fractions of the query), false to leave the cell out, and hx, hy are
 // half the cell's footprint in the query (fractions). It returns the share
 // of the cells compared that the best affine colour map misses by more
-// than colorTolerance, and the number of cells; false when either side
+// than colorTolerance, the number of cells and the indexes (row * n +
+// column on the asset's grid) of those missed; false when either side
 // lacks its colour or fewer than minColorCells cells are compared.
-func compareColor(q, a *fingerprint.Features, place func(u, v float64) (x, y float64, ok bool), hx, hy float64) (off float64, cells int, ok bool) {
+func compareColor(q, a *fingerprint.Features, place func(u, v float64) (x, y float64, ok bool), hx, hy float64) (off float64, cells int, offAt []int, ok bool) {
 	const n = fingerprint.ColorSide
 	if q == nil || a == nil || len(a.Color) != n*n*3 {
-		return 0, 0, false
+		return 0, 0, nil, false
 	}
 	var as, qs [][3]float64
+	var at []int
 	for i := 0; i < n; i++ {
 		for j := 0; j < n; j++ {
 			x, y, in := place((float64(j)+0.5)/n, (float64(i)+0.5)/n)
@@ -58,25 +60,25 @@ func compareColor(q, a *fingerprint.Features, place func(u, v float64) (x, y flo
 			}
 			m, ok := q.MeanColor(x-hx, y-hy, x+hx, y+hy)
 			if !ok {
-				return 0, 0, false
+				return 0, 0, nil, false
 			}
+			at = append(at, i*n+j)
 			o := (i*n + j) * 3
 			as = append(as, [3]float64{float64(a.Color[o]), float64(a.Color[o+1]), float64(a.Color[o+2])})
 			qs = append(qs, m)
 		}
 	}
 	if len(as) < minColorCells {
-		return 0, 0, false
+		return 0, 0, nil, false
 	}
-	k := 0
-	for _, m := range colorMisses(as, qs) {
+	for k, m := range colorMisses(as, qs) {
 		if m > colorTolerance {
-			k++
+			offAt = append(offAt, at[k])
 		}
 	}
-	// Rounded like the other shares; off*cells still rounds back to k
-	// (cells <= 256).
-	return round3(float64(k) / float64(len(as))), len(as), true
+	// Rounded like the other shares; off*cells still rounds back to the
+	// count (cells <= 256).
+	return round3(float64(len(offAt)) / float64(len(as))), len(as), offAt, true
 }
 
 // colorDiffers tells whether a colour comparison of off over cells cells

@@ -70,6 +70,10 @@ type Geometry struct {
 	// colour was not compared.
 	ColorOff   float64
 	ColorCells int
+	// Occlusion bounds the cells that disagree (luma or colour, see
+	// AlignedEvidence.Occlusion); nil when none does or the pixels were
+	// not measured.
+	Occlusion *Occlusion
 }
 
 // Parameters of the verification.
@@ -222,15 +226,21 @@ func Verify(q *fingerprint.Features, qw, qh int, a *fingerprint.Features, aw, ah
 	if c := cov.area(); c > 0 {
 		g.Coverage = round3(min(1, inl.area()/c))
 	}
-	g.Correlation, g.FullCorrelation, g.Off, g.Cells = correlate(q, qw, qh, a, aw, ah, z, t)
-	g.ColorOff, g.ColorCells = correlateColor(q, qw, qh, a, aw, ah, z, t)
+	var cells []lumaCell
+	g.Correlation, g.FullCorrelation, g.Off, g.Cells, cells = correlate(q, qw, qh, a, aw, ah, z, t)
+	var colorOff []int
+	g.ColorOff, g.ColorCells, colorOff = correlateColor(q, qw, qh, a, aw, ah, z, t)
+	if g.Correlation >= -0.5 {
+		g.Occlusion = occlusion(cells, colorOff)
+	}
 	return g, true
 }
 
 // correlateColor compares the asset's colour grid cells that land inside
 // the query under the transform z, t with the query's colour there
-// (compareColor); 0, 0 when not compared.
-func correlateColor(q *fingerprint.Features, qw, qh int, a *fingerprint.Features, aw, ah int, z, t complex128) (off float64, cells int) {
+// (compareColor): the share off, the cells compared and the indexes of
+// those off; zeros when not compared.
+func correlateColor(q *fingerprint.Features, qw, qh int, a *fingerprint.Features, aw, ah int, z, t complex128) (off float64, cells int, offAt []int) {
 	const n = fingerprint.ColorSide
 	s := cmplx.Abs(z)
 	hx, hy := float64(aw)/n*s/2, float64(ah)/n*s/2
@@ -243,11 +253,11 @@ func correlateColor(q *fingerprint.Features, qw, qh int, a *fingerprint.Features
 		x, y := real(c)/float64(qw), imag(c)/float64(qh)
 		return x, y, x-fx >= 0 && y-fy >= 0 && x+fx <= 1 && y+fy <= 1
 	}
-	off, cells, ok := compareColor(q, a, place, fx, fy)
+	off, cells, offAt, ok := compareColor(q, a, place, fx, fy)
 	if !ok {
-		return 0, 0
+		return 0, 0, nil
 	}
-	return off, cells
+	return off, cells, offAt
 }
 
 // box is a bounding box.
@@ -273,9 +283,9 @@ const minCells = 48
 
 // correlate compares the asset's thumbnail with the query's luma under the
 // transform z, t (see Geometry.Correlation).
-func correlate(q *fingerprint.Features, qw, qh int, a *fingerprint.Features, aw, ah int, z, t complex128) (trimmed, full, off float64, cells int) {
+func correlate(q *fingerprint.Features, qw, qh int, a *fingerprint.Features, aw, ah int, z, t complex128) (trimmed, full, off float64, cells int, at []lumaCell) {
 	if len(a.Thumb) != fingerprint.ThumbSide*fingerprint.ThumbSide {
-		return -1, -1, 0, 0
+		return -1, -1, 0, 0, nil
 	}
 	const n = fingerprint.ThumbSide
 	cw, ch := float64(aw)/n, float64(ah)/n
@@ -298,15 +308,16 @@ func correlate(q *fingerprint.Features, qw, qh int, a *fingerprint.Features, aw,
 			}
 			v, ok := q.MeanLuma(x-fx, y-fy, x+fx, y+fy)
 			if !ok {
-				return -1, -1, 0, 0
+				return -1, -1, 0, 0, nil
 			}
 			us = append(us, float64(a.Thumb[i*n+j]))
 			vs = append(vs, v)
+			at = append(at, lumaCell{i, j, float64(a.Thumb[i*n+j]), v})
 		}
 	}
 	cells = len(us)
 	if cells < minCells {
-		return -1, -1, 0, cells
+		return -1, -1, 0, cells, nil
 	}
 	// Robust to an overlay (a caption, a logo): fit v = alpha + beta u,
 	// leave out the tenth of the cells that fit worst, correlate the rest.
@@ -327,7 +338,7 @@ func correlate(q *fingerprint.Features, qw, qh int, a *fingerprint.Features, aw,
 		}
 		r, _, _ = pearson(us, vs, keep)
 	}
-	return round3(r), round3(full), round3(off), cells
+	return round3(r), round3(full), round3(off), cells, at
 }
 
 // offShare is the share of the pairs (u, v) that the line v = alpha +

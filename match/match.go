@@ -166,6 +166,11 @@ type Match struct {
 	// measured. More than MaxColorOffCells such cells cap the score
 	// (capByColor).
 	ColorOff *float64 `json:"color_off,omitempty"`
+	// Occlusion is the rectangle of the asset that holds every cell the
+	// deciding comparison found to disagree (a caption, a logo, a layer
+	// drawn differently), and how well the rest agrees; omitted when no
+	// cell disagrees or the pixels were not compared.
+	Occlusion *Occlusion `json:"occlusion,omitempty"`
 
 	// colorCells is the number of cells ColorOff is a share of.
 	colorCells int
@@ -175,6 +180,7 @@ type Match struct {
 func (m *Match) setAligned(al *AlignedEvidence) {
 	r, off := al.Correlation, al.Off
 	m.AlignedCorrelation, m.AlignedOff = &r, &off
+	m.Occlusion = al.Occlusion
 	if al.ColorCells > 0 {
 		c := al.ColorOff
 		m.ColorOff, m.colorCells = &c, al.ColorCells
@@ -210,6 +216,7 @@ func (m *Match) setGeometry(g Geometry) {
 	m.Method = MethodLocalFeatures
 	m.QueryOverlap, m.AssetOverlap = g.QueryOverlap, g.AssetOverlap
 	m.addGeometry(g)
+	m.Occlusion = g.Occlusion
 	if g.ColorCells > 0 {
 		c := g.ColorOff
 		m.ColorOff, m.colorCells = &c, g.ColorCells
@@ -300,6 +307,12 @@ func Judge(q Query, c Candidate) (Match, bool) {
 		}
 	}
 	m.capByColor()
+	if g := c.Geometry; g != nil {
+		if s := occludedScore(*g); s > m.Score {
+			m.Score = s
+			m.setGeometry(*g)
+		}
+	}
 	return m, true
 }
 
@@ -310,7 +323,7 @@ func MaxPDQScore(d int) float64 {
 	if d < 0 || d > MaxNearExactDistance {
 		return 0
 	}
-	return max(nearExactScore(d), corroboratedScore(d), alignedScore(d, 1))
+	return max(nearExactScore(d), corroboratedScore(d), alignedScore(d, 1), alignedColorScore(d, 1))
 }
 
 // corroboratedScore is the score of a PDQ match at distance d whose pHash
@@ -355,10 +368,13 @@ const (
 	alignedSureHigh        = 0.95
 	alignedSureLow         = 0.91
 	alignedSureMaxDistance = 19
-	alignedFarScore        = 0.85
-	alignedLikely          = 0.99
-	alignedLikelyHigh      = 0.8
-	alignedLikelyLow       = 0.6
+	// alignedColorFarMaxDistance: up to here, agreeing colours keep a
+	// correlation >= alignedSure in the sure band (alignedColorScore).
+	alignedColorFarMaxDistance = 25
+	alignedFarScore            = 0.85
+	alignedLikely              = 0.99
+	alignedLikelyHigh          = 0.8
+	alignedLikelyLow           = 0.6
 )
 
 // alignedScore is the score a PDQ match at distance d earns from an
@@ -382,13 +398,22 @@ func alignedScore(d int, r float64) float64 {
 // alignedColorScore is the score a PDQ match at distance d earns from an
 // aligned correlation r when the colours were compared and agree (at most
 // MaxColorOffCells cells off): the sure band (as alignedScore's) from a
-// correlation of alignedLikely, up to distance alignedSureMaxDistance; 0
-// otherwise. Look-alikes drawn from one template that keep a correlation
-// from 0.99 to 0.997 differ in the colour of some layer; on the
+// correlation of alignedLikely up to distance alignedSureMaxDistance, and
+// from alignedSure up to alignedColorFarMaxDistance; 0 otherwise.
+// Look-alikes drawn from one template that keep a correlation from 0.99
+// to 0.997 differ in the colour of some layer; on the
 // 2026-12-05 benchmark run, such matches with agreeing colours (both
-// hashes of quality >= MinQuality) were 7,015 true and 2 false.
+// hashes of quality >= MinQuality) were 7,015 true and 2 false. From
+// distance 20 to alignedColorFarMaxDistance the correlation must reach
+// alignedSure: on the 2026-12-05 evening run such matches (agreeing
+// colours, both qualities >= MinQuality, then capped at alignedFarScore)
+// were 80 true and none false; up to distance 31 they were 129 true and
+// 1 false (two chessboards of different sizes).
 func alignedColorScore(d int, r float64) float64 {
-	if d < 0 || d > alignedSureMaxDistance || r < alignedLikely {
+	switch {
+	case d < 0 || d > alignedColorFarMaxDistance || r < alignedLikely:
+		return 0
+	case d > alignedSureMaxDistance && r < alignedSure:
 		return 0
 	}
 	s := alignedSureHigh - float64(d)/MaxNearExactDistance*(alignedSureHigh-alignedSureLow)

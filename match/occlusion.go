@@ -1,0 +1,119 @@
+package match
+
+import (
+	"math"
+	"slices"
+
+	"github.com/sleuthhq/sleuth/fingerprint"
+)
+
+// Occlusion: a caption or a logo written over a copy hides one part of it
+// and leaves the rest untouched, pixel for pixel and colour for colour.
+// A comparison (aligned or geometric) finds the cells where the two
+// pictures disagree, in luma (the asset's thumbnail against the query's
+// mean luma, beyond lumaOffTolerance of a robust line between them) or in
+// colour (compareColor's cells off), and bounds them by one rectangle of
+// the asset: when that rectangle is small and everything outside it agrees,
+// the difference is one patch laid over the picture, not a layer of a
+// look-alike drawn differently here and there.
+
+// Occlusion is the rectangle of the asset that holds every cell where two
+// pictures laid on each other disagree, and how well they agree outside it.
+type Occlusion struct {
+	// Rect is the rectangle, in fractions of the asset.
+	Rect Rect `json:"rect"`
+	// Share is the share of the compared thumbnail cells inside Rect.
+	Share float64 `json:"share"`
+	// Correlation is the Pearson correlation of the thumbnail cells
+	// outside Rect, over Cells cells; -1 when fewer than minCells.
+	Correlation float64 `json:"correlation"`
+	Cells       int     `json:"cells"`
+	// LumaOff and ColorOff count the thumbnail and colour cells that
+	// disagree (all inside Rect).
+	LumaOff  int `json:"luma_off"`
+	ColorOff int `json:"color_off"`
+}
+
+// lumaOffTolerance is how far (in luma levels, 0..255) a thumbnail cell
+// may be from the robust line between the two sides before it counts as
+// disagreeing.
+const lumaOffTolerance = 16
+
+// lumaCell is one compared thumbnail cell: its row and column on the
+// asset's grid, the asset's luma u and the query's v.
+type lumaCell struct {
+	i, j int
+	u, v float64
+}
+
+// occlusion bounds the cells that disagree: the luma cells off a robust
+// line (fitted, then fitted again on the three quarters of the cells it
+// fits best) and the colour cells in colorOff (indexes on the asset's
+// colour grid). It returns nil when no cell disagrees.
+func occlusion(cells []lumaCell, colorOff []int) *Occlusion {
+	if len(cells) < minCells {
+		return nil
+	}
+	us := make([]float64, len(cells))
+	vs := make([]float64, len(cells))
+	for k, c := range cells {
+		us[k], vs[k] = c.u, c.v
+	}
+	_, alpha, beta := pearson(us, vs, nil)
+	if alpha == 0 && beta == 0 {
+		return nil // a flat side: no line to be off
+	}
+	res := make([]float64, len(cells))
+	for k := range cells {
+		res[k] = math.Abs(vs[k] - alpha - beta*us[k])
+	}
+	sorted := slices.Clone(res)
+	slices.Sort(sorted)
+	cut := sorted[len(sorted)*3/4]
+	keep := make([]bool, len(cells))
+	for k := range keep {
+		keep[k] = res[k] <= cut
+	}
+	if _, a2, b2 := pearson(us, vs, keep); a2 != 0 || b2 != 0 {
+		alpha, beta = a2, b2
+	}
+	const n, cn = fingerprint.ThumbSide, fingerprint.ColorSide
+	const per = n / cn // thumbnail cells per colour cell, on each side
+	i0, j0, i1, j1 := n, n, -1, -1
+	grow := func(a, b, c, d int) {
+		i0, j0, i1, j1 = min(i0, a), min(j0, b), max(i1, c), max(j1, d)
+	}
+	o := &Occlusion{}
+	for k, c := range cells {
+		if math.Abs(vs[k]-alpha-beta*us[k]) > lumaOffTolerance {
+			o.LumaOff++
+			grow(c.i, c.j, c.i, c.j)
+		}
+	}
+	for _, x := range colorOff {
+		ci, cj := x/cn, x%cn
+		grow(ci*per, cj*per, ci*per+per-1, cj*per+per-1)
+		o.ColorOff++
+	}
+	if i1 < 0 {
+		return nil
+	}
+	o.Rect = Rect{float64(j0) / n, float64(i0) / n, float64(j1+1) / n, float64(i1+1) / n}
+	in := 0
+	out := make([]bool, len(cells))
+	for k, c := range cells {
+		if c.i >= i0 && c.i <= i1 && c.j >= j0 && c.j <= j1 {
+			in++
+		} else {
+			out[k] = true
+		}
+	}
+	o.Share = round3(float64(in) / float64(len(cells)))
+	o.Cells = len(cells) - in
+	o.Correlation = -1
+	if o.Cells >= minCells {
+		r, _, _ := pearson(us, vs, out)
+		o.Correlation = round3(r)
+	}
+	return o
+}

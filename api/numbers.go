@@ -243,6 +243,9 @@ type matchJSON struct {
 	// matches), and the share of the cells that disagree.
 	AlignedCorrelation *float64 `json:"aligned_correlation,omitempty"`
 	AlignedOff         *float64 `json:"aligned_off,omitempty"`
+	// AlignedSoftCorrelation: the same with the asset softened, when
+	// higher (a blurred copy).
+	AlignedSoftCorrelation *float64 `json:"aligned_soft_correlation,omitempty"`
 	// ColorOff: the share of the colour cells that one colour map between
 	// the two pictures misses (over one cell caps the score).
 	ColorOff *float64 `json:"color_off,omitempty"`
@@ -258,7 +261,7 @@ func toMatchJSON(m match.Match) matchJSON {
 		Inliers: m.Inliers, Transform: m.Transform, InlierRatio: m.InlierRatio, Coverage: m.Coverage,
 		Correlation: m.Correlation, FullCorrelation: m.FullCorrelation, Off: m.Off,
 		AlignedCorrelation: m.AlignedCorrelation, AlignedOff: m.AlignedOff,
-		ColorOff: m.ColorOff, Occlusion: m.Occlusion}
+		AlignedSoftCorrelation: m.AlignedSoftCorrelation, ColorOff: m.ColorOff, Occlusion: m.Occlusion}
 }
 
 // byteExact reports whether a match has the same bytes as the query (not

@@ -3,6 +3,8 @@ package match
 import (
 	"image"
 	"image/color"
+	"image/draw"
+	"math"
 	"math/rand/v2"
 	"testing"
 
@@ -157,5 +159,87 @@ func TestCompareAlignedSmall(t *testing.T) {
 		if ev.ColorCells > 0 && ev.ColorOff > 0 {
 			t.Errorf("variant %d: colour off %.3f of %d cells, want 0", k, ev.ColorOff, ev.ColorCells)
 		}
+	}
+}
+
+// gaussBlur blurs src by a Gaussian of standard deviation sigma pixels
+// (separable, edges clamped).
+func gaussBlur(src *image.RGBA, sigma float64) *image.RGBA {
+	r := int(math.Ceil(3 * sigma))
+	k := make([]float64, 2*r+1)
+	var sum float64
+	for i := range k {
+		x := float64(i - r)
+		k[i] = math.Exp(-x * x / (2 * sigma * sigma))
+		sum += k[i]
+	}
+	w, h := src.Rect.Dx(), src.Rect.Dy()
+	pass := func(in *image.RGBA, dx, dy int) *image.RGBA {
+		out := image.NewRGBA(in.Rect)
+		for y := 0; y < h; y++ {
+			for x := 0; x < w; x++ {
+				var acc [4]float64
+				for i, kv := range k {
+					sx, sy := min(max(x+(i-r)*dx, 0), w-1), min(max(y+(i-r)*dy, 0), h-1)
+					o := in.PixOffset(sx, sy)
+					for c := 0; c < 4; c++ {
+						acc[c] += kv * float64(in.Pix[o+c])
+					}
+				}
+				o := out.PixOffset(x, y)
+				for c := 0; c < 4; c++ {
+					out.Pix[o+c] = uint8(math.Round(acc[c] / sum))
+				}
+			}
+		}
+		return out
+	}
+	return pass(pass(src, 1, 0), 0, 1)
+}
+
+// TestCompareAlignedBlurred: a copy blurred by 2% of its side agrees
+// better with the asset softened than with the asset, and its colours
+// agree with the asset softened where the sharp comparison finds cells
+// off; a copy with one region recoloured keeps that region off, and a
+// sharp copy gains nothing.
+func TestCompareAlignedBlurred(t *testing.T) {
+	asset := scene(9, 256, 256)
+	af := fingerprint.ExtractFeatures(asset, 192)
+	blurred := gaussBlur(asset, 0.02*256)
+	ev, ok := CompareAligned(fingerprint.ExtractFeatures(blurred, 512), af, 0)
+	if !ok || ev.SoftCorrelation <= ev.Correlation || ev.SoftCorrelation < 0.997 {
+		t.Errorf("blurred copy: correlation %.3f, softened %.3f; want the softened higher and >= 0.997", ev.Correlation, ev.SoftCorrelation)
+	}
+	if colorDiffers(ev.ColorOff, ev.ColorCells) {
+		t.Errorf("blurred copy: %v of %d colour cells off", ev.ColorOff, ev.ColorCells)
+	}
+	// Tiles of saturated colours, one a colour cell: blurred, their
+	// cells mix their neighbours' colours, which one colour map from the
+	// sharp asset cannot follow; from the asset softened it can.
+	rng := rand.New(rand.NewPCG(4, 4))
+	tiles := image.NewRGBA(image.Rect(0, 0, 256, 256))
+	for ty := 0; ty < 16; ty++ {
+		for tx := 0; tx < 16; tx++ {
+			c := color.RGBA{uint8(rng.IntN(2) * 255), uint8(rng.IntN(2) * 255), uint8(rng.IntN(2) * 255), 255}
+			draw.Draw(tiles, image.Rect(tx*16, ty*16, tx*16+16, ty*16+16), image.NewUniform(c), image.Point{}, draw.Src)
+		}
+	}
+	tf := fingerprint.ExtractFeatures(tiles, 192)
+	qf := fingerprint.ExtractFeatures(gaussBlur(tiles, 0.02*256), 512)
+	whole := func(u, v float64) (float64, float64, bool) { return u, v, true }
+	const half = 0.5 / fingerprint.ColorSide
+	if off, cells, _, _ := compareColor(qf, tf, whole, half, half); !colorDiffers(off, cells) {
+		t.Errorf("blurred tiles against the sharp asset: %v of %d cells off, want more than %d", off, cells, MaxColorOffCells)
+	}
+	if ev, ok := CompareAligned(qf, tf, 0); !ok || colorDiffers(ev.ColorOff, ev.ColorCells) {
+		t.Errorf("blurred tiles: %v of %d colour cells off", ev.ColorOff, ev.ColorCells)
+	}
+	swap := func(c [3]float64) [3]float64 { return [3]float64{c[2], c[0], c[1]} }
+	twin := recolor(asset, image.Rect(64, 64, 160, 160), swap)
+	if ev, ok := CompareAligned(fingerprint.ExtractFeatures(twin, 512), af, 0); !ok || !colorDiffers(ev.ColorOff, ev.ColorCells) {
+		t.Errorf("one region recoloured: %v of %d colour cells off, want more than %d", ev.ColorOff, ev.ColorCells, MaxColorOffCells)
+	}
+	if ev, ok := CompareAligned(fingerprint.ExtractFeatures(asset, 512), af, 0); !ok || ev.SoftCorrelation != ev.Correlation {
+		t.Errorf("sharp copy: correlation %.3f, softened %.3f; want them equal", ev.Correlation, ev.SoftCorrelation)
 	}
 }

@@ -156,6 +156,9 @@ type Match struct {
 	// grid once the query is turned by Variant (CompareAligned,
 	// CompareAlignedRect); omitted when not measured.
 	AlignedCorrelation *float64 `json:"aligned_correlation,omitempty"`
+	// AlignedSoftCorrelation is the same correlation with the asset's
+	// thumbnail softened (AlignedEvidence.SoftCorrelation), when higher.
+	AlignedSoftCorrelation *float64 `json:"aligned_soft_correlation,omitempty"`
 	// AlignedOff is the share of those cells that disagree
 	// (AlignedEvidence.Off).
 	AlignedOff *float64 `json:"aligned_off,omitempty"`
@@ -180,6 +183,9 @@ type Match struct {
 func (m *Match) setAligned(al *AlignedEvidence) {
 	r, off := al.Correlation, al.Off
 	m.AlignedCorrelation, m.AlignedOff = &r, &off
+	if sr := al.soft(); sr > r {
+		m.AlignedSoftCorrelation = &sr
+	}
 	m.Occlusion = al.Occlusion
 	if al.ColorCells > 0 {
 		c := al.ColorOff
@@ -274,9 +280,9 @@ func Judge(q Query, c Candidate) (Match, bool) {
 	m.Score = nearExactScore(c.PDQDistance)
 	if al := c.Aligned; al != nil {
 		m.setAligned(al)
-		m.Score = max(m.Score, alignedScore(c.PDQDistance, al.Correlation))
+		m.Score = max(m.Score, alignedScore(c.PDQDistance, al.soft()))
 		if al.ColorCells > 0 && !colorDiffers(al.ColorOff, al.ColorCells) {
-			m.Score = max(m.Score, alignedColorScore(c.PDQDistance, al.Correlation))
+			m.Score = max(m.Score, alignedColorScore(c.PDQDistance, al.soft()))
 		}
 	}
 	if m.PHashDistance >= 0 && m.PHashDistance <= maxCorroboratingPHashFar {
@@ -291,10 +297,10 @@ func Judge(q Query, c Candidate) (Match, bool) {
 		}
 		m.Fingerprint = ByPDQPHash
 		m.Score = math.Min(m.Score, MaxCorroboratedScore)
-		if al := c.Aligned; al != nil && al.Correlation >= alignedSure {
+		if al := c.Aligned; al != nil && al.soft() >= alignedSure {
 			// Two hashes and every cell of the pixels agreeing: on the
 			// benchmark, all such matches were copies.
-			m.Score = max(m.Score, alignedScore(c.PDQDistance, al.Correlation))
+			m.Score = max(m.Score, alignedScore(c.PDQDistance, al.soft()))
 		}
 	}
 	if g := c.Geometry; g != nil {

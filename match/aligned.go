@@ -161,7 +161,7 @@ func CompareAlignedRect(q *fingerprint.Features, a *fingerprint.Features, varian
 		}
 		ev.ColorOff, ev.ColorCells, colorOff = off, cc, at
 	}
-	ev.Occlusion = occlusion(cells, colorOff)
+	ev.Occlusion, _ = occlusion(cells, colorOff)
 	return ev, true
 }
 

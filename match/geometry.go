@@ -74,6 +74,10 @@ type Geometry struct {
 	// AlignedEvidence.Occlusion); nil when none does or the pixels were
 	// not measured.
 	Occlusion *Occlusion
+	// Agrees says that the pixels and the colours were compared and no
+	// cell of the shared area disagrees: no luma cell off the robust line
+	// by more than lumaOffTolerance, no colour cell off.
+	Agrees bool
 }
 
 // Parameters of the verification.
@@ -231,7 +235,9 @@ func Verify(q *fingerprint.Features, qw, qh int, a *fingerprint.Features, aw, ah
 	var colorOff []int
 	g.ColorOff, g.ColorCells, colorOff = correlateColor(q, qw, qh, a, aw, ah, z, t)
 	if g.Correlation >= -0.5 {
-		g.Occlusion = occlusion(cells, colorOff)
+		var judged bool
+		g.Occlusion, judged = occlusion(cells, colorOff)
+		g.Agrees = judged && g.Occlusion == nil && g.ColorCells > 0
 	}
 	return g, true
 }

@@ -75,8 +75,7 @@ func TestVerifyGolden(t *testing.T) {
 	for _, c := range verifyCases(t) {
 		g, ok := Verify(c.q, c.qw, c.qh, c.a, c.aw, c.ah)
 		// The occlusion is a pointer: hashed by value, after the other
-		// fields formatted as they were before it existed (so that the
-		// lines without one kept their hashes when it was added).
+		// fields.
 		occ := g.Occlusion
 		g.Occlusion = nil
 		s := fmt.Sprintf("%#v", g)

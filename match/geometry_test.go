@@ -169,6 +169,15 @@ func TestFeatureScore(t *testing.T) {
 		{"two fifths of the keypoints and the colours agree, not every cell", func(g *Geometry) {
 			g.InlierRatio, g.FullCorrelation, g.Correlation, g.ColorCells = 0.45, 0.993, 1, 256
 		}, func(s float64) bool { return s >= 0.55 && s < 0.9 }},
+		{"a fifth of the keypoints, no cell disagreeing", func(g *Geometry) {
+			g.InlierRatio, g.FullCorrelation, g.Correlation, g.ColorCells, g.Agrees = 0.22, 0.999, 1, 256, true
+		}, func(s float64) bool { return s >= 0.9 && s <= 0.95 }},
+		{"a fifth of the keypoints, every cell >= 0.998, one disagreeing", func(g *Geometry) {
+			g.InlierRatio, g.FullCorrelation, g.Correlation, g.ColorCells = 0.22, 0.999, 1, 256
+		}, func(s float64) bool { return s < 0.55 }},
+		{"a fifth of the keypoints, no cell disagreeing, full 0.997", func(g *Geometry) {
+			g.InlierRatio, g.FullCorrelation, g.Correlation, g.ColorCells, g.Agrees = 0.22, 0.997, 1, 256, true
+		}, func(s float64) bool { return s < 0.55 }},
 		{"look-alike: most keypoints, not every cell", func(g *Geometry) { g.FullCorrelation = 0.9 }, func(s float64) bool { return s > 0.3 && s < 0.55 }},
 		{"look-alike: half the keypoints agree", func(g *Geometry) { g.InlierRatio = 0.45 }, func(s float64) bool { return s > 0.3 && s < 0.55 }},
 		{"weak correlation", func(g *Geometry) { g.Correlation = 0.85 }, func(s float64) bool { return s > 0.3 && s < 0.9 }},

@@ -49,10 +49,11 @@ type lumaCell struct {
 // occlusion bounds the cells that disagree: the luma cells off a robust
 // line (fitted, then fitted again on the three quarters of the cells it
 // fits best) and the colour cells in colorOff (indexes on the asset's
-// colour grid). It returns nil when no cell disagrees.
-func occlusion(cells []lumaCell, colorOff []int) *Occlusion {
+// colour grid). It returns nil when no cell disagrees; ok is false when
+// the cells could not be judged (fewer than minCells, or one side flat).
+func occlusion(cells []lumaCell, colorOff []int) (o *Occlusion, ok bool) {
 	if len(cells) < minCells {
-		return nil
+		return nil, false
 	}
 	us := make([]float64, len(cells))
 	vs := make([]float64, len(cells))
@@ -61,7 +62,7 @@ func occlusion(cells []lumaCell, colorOff []int) *Occlusion {
 	}
 	_, alpha, beta := pearson(us, vs, nil)
 	if alpha == 0 && beta == 0 {
-		return nil // a flat side: no line to be off
+		return nil, false // a flat side: no line to be off
 	}
 	res := make([]float64, len(cells))
 	for k := range cells {
@@ -83,7 +84,7 @@ func occlusion(cells []lumaCell, colorOff []int) *Occlusion {
 	grow := func(a, b, c, d int) {
 		i0, j0, i1, j1 = min(i0, a), min(j0, b), max(i1, c), max(j1, d)
 	}
-	o := &Occlusion{}
+	o = &Occlusion{}
 	for k, c := range cells {
 		if math.Abs(vs[k]-alpha-beta*us[k]) > lumaOffTolerance {
 			o.LumaOff++
@@ -96,7 +97,7 @@ func occlusion(cells []lumaCell, colorOff []int) *Occlusion {
 		o.ColorOff++
 	}
 	if i1 < 0 {
-		return nil
+		return nil, true
 	}
 	o.Rect = Rect{float64(j0) / n, float64(i0) / n, float64(j1+1) / n, float64(i1+1) / n}
 	in := 0
@@ -115,5 +116,5 @@ func occlusion(cells []lumaCell, colorOff []int) *Occlusion {
 		r, _, _ := pearson(us, vs, out)
 		o.Correlation = round3(r)
 	}
-	return o
+	return o, true
 }

@@ -153,21 +153,20 @@ const (
 	// true, with no margin left.
 	sureFullCorrelationC = 0.995
 	sureInlierRatioC     = 0.4
-	// The fourth way: a fifth of the keypoints agree (a crop or a
+	// The fourth way: a third of the keypoints agree (a crop or a
 	// rotation scaled up or down, whose keypoints fall on other pyramid
 	// levels), the pixels agree to sureFullCorrelationD, and not one cell
 	// of the shared area disagrees, in luma or in colour
 	// (Geometry.Agrees): look-alikes that share layers differ in some
-	// cell. On the 2026-12-05 evening run's log, rescored offline, this
-	// took the recall from 63.4% to 65.9% (threshold 0.898); the three
-	// false matches it let in were a 50% crop of a jigsaw piece showing
-	// only what it shares with another, a Hedgewars island inside the
-	// map drawn from it, and a picture embedded in Hedgewars's Castle
-	// sky matching the theme's tile that continues that sky (a smooth
-	// starry gradient: 0.27 of the keypoints, every cell agreeing). From
-	// a ratio of 0.3 (full 0.995): 65.0%, 2 of those false matches.
+	// cell. On the 2026-12-05 evening runs: from a ratio of 0.2, 65.9%
+	// (threshold 0.898, 99.901% >= 0.9) before Verify's tightened refit,
+	// and with it 67.5% but 99.879% >= 0.9 (17 false matches: mirrored
+	// OpenClipart flourishes, star polygons of nearby point counts,
+	// localised versions of one Wesnoth help picture); from 0.3 with the
+	// refit, 68.6% at 0.898 with 99.905% (13 false). Rescored offline:
+	// 0.25 gave 99.899%, 0.4 66.3% with 99.917%.
 	sureFullCorrelationD = 0.998
-	sureInlierRatioD     = 0.2
+	sureInlierRatioD     = 0.3
 )
 
 // TrimScore is the score of a trimmed-PDQ match at distance d (0..31)
@@ -222,7 +221,7 @@ func trimAlignedScore(r, qf, af float64) float64 {
 //     correlation >= 0.995, >= 20 inliers, coverage >= 0.5 and colours
 //     compared and agreeing (at most MaxColorOffCells cells off), rising
 //     with the ratio (to 0.95) and the full correlation (to 1); or, up to
-//     0.95, inlier ratio >= 0.2, full correlation >= 0.998, >= 20
+//     0.95, inlier ratio >= 0.3, full correlation >= 0.998, >= 20
 //     inliers, coverage >= 0.5 and no cell disagreeing (Geometry.Agrees),
 //     rising the same way;
 //   - likely band, 0.55 to 0.85: inlier ratio >= 0.3, full correlation >=

@@ -198,6 +198,25 @@ func Verify(q *fingerprint.Features, qw, qh int, a *fingerprint.Features, aw, ah
 	if g.Inliers < minVerifyInliers {
 		return g, false
 	}
+	// Tighten: the pairs within a half, a third, a quarter of the
+	// tolerance place the transform more exactly (the pixel comparisons
+	// below need it to a fraction of a thumbnail cell: a crop's transform
+	// fitted on every inlier was off by 1% in scale, a degree in
+	// rotation); refit on them while at least 3 in 10 of the inliers
+	// remain and the refit keeps 95% of them.
+	tight := make([]bool, len(pairs))
+	for _, f := range []float64{2, 3, 4} {
+		k := countInliers(pairs, z, t, tol/f, tight)
+		if k < minVerifyInliers || 10*k < 3*g.Inliers {
+			break
+		}
+		z2, t2, ok := fitSimilarity(pairs, tight)
+		if !ok || 100*countInliers(pairs, z2, t2, tol, nil) < 95*g.Inliers {
+			break
+		}
+		z, t = z2, t2
+	}
+	g.Inliers = countInliers(pairs, z, t, tol, nil)
 	s := cmplx.Abs(z)
 	g.Transform = Transform{
 		Scale:       round3(s),

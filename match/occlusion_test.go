@@ -204,9 +204,8 @@ func TestVerifyLogo(t *testing.T) {
 	if !colorDiffers(g.ColorOff, g.ColorCells) || g.Agrees {
 		t.Errorf("the logo's colours should differ: %v of %d cells (agrees %v)", g.ColorOff, g.ColorCells, g.Agrees)
 	}
-	// A soft picture cropped: every cell agrees. (The similarity fitted
-	// to a crop is off by up to a few pixels at the far side, which puts
-	// luma cells of a hard-edged drawing like scene's off the line.)
+	// A soft picture cropped: every cell agrees (hard-edged ones:
+	// TestVerifyCropRegistration).
 	soft := gaussBlur(scene(13, 384, 384), 4)
 	sf := fingerprint.ExtractFeatures(soft, 192)
 	crop := soft.SubImage(image.Rect(40, 30, 384, 384)).(*image.RGBA)

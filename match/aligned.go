@@ -110,7 +110,7 @@ func CompareAlignedRect(q *fingerprint.Features, a *fingerprint.Features, varian
 	vs := make([]float64, 0, n*n)
 	soft1, soft2 := soften(a.Thumb, n, 1, softWeight/2), soften(a.Thumb, n, 1, softWeight)
 	ss1, ss2 := make([]float64, 0, n*n), make([]float64, 0, n*n)
-	cells := make([]lumaCell, 0, n*n)
+	at := make([]cellAt, 0, n*n)
 	for i := 0; i < n; i++ {
 		for j := 0; j < n; j++ {
 			u, v := (float64(j)+0.5)/n, (float64(i)+0.5)/n
@@ -126,7 +126,7 @@ func CompareAlignedRect(q *fingerprint.Features, a *fingerprint.Features, varian
 			us = append(us, float64(a.Thumb[i*n+j]))
 			vs = append(vs, m)
 			ss1, ss2 = append(ss1, float64(soft1[i*n+j])), append(ss2, float64(soft2[i*n+j]))
-			cells = append(cells, lumaCell{i, j, float64(a.Thumb[i*n+j]), m})
+			at = append(at, cellAt{i, j})
 		}
 	}
 	if len(us) < minCells {
@@ -161,7 +161,7 @@ func CompareAlignedRect(q *fingerprint.Features, a *fingerprint.Features, varian
 		}
 		ev.ColorOff, ev.ColorCells, colorOff = off, cc, at
 	}
-	ev.Occlusion, _ = occlusion(cells, colorOff)
+	ev.Occlusion, _ = occlusion(us, vs, at, colorOff)
 	return ev, true
 }
 

@@ -249,13 +249,14 @@ func Verify(q *fingerprint.Features, qw, qh int, a *fingerprint.Features, aw, ah
 	if c := cov.area(); c > 0 {
 		g.Coverage = round3(min(1, inl.area()/c))
 	}
-	var cells []lumaCell
-	g.Correlation, g.FullCorrelation, g.Off, g.Cells, cells = correlate(q, qw, qh, a, aw, ah, z, t)
+	var us, vs []float64
+	var at []cellAt
+	g.Correlation, g.FullCorrelation, g.Off, g.Cells, us, vs, at = correlate(q, qw, qh, a, aw, ah, z, t)
 	var colorOff []int
 	g.ColorOff, g.ColorCells, colorOff = correlateColor(q, qw, qh, a, aw, ah, z, t)
 	if g.Correlation >= -0.5 {
 		var judged bool
-		g.Occlusion, judged = occlusion(cells, colorOff)
+		g.Occlusion, judged = occlusion(us, vs, at, colorOff)
 		g.Agrees = judged && g.Occlusion == nil && g.ColorCells > 0
 	}
 	return g, true
@@ -308,9 +309,9 @@ const minCells = 48
 
 // correlate compares the asset's thumbnail with the query's luma under the
 // transform z, t (see Geometry.Correlation).
-func correlate(q *fingerprint.Features, qw, qh int, a *fingerprint.Features, aw, ah int, z, t complex128) (trimmed, full, off float64, cells int, at []lumaCell) {
+func correlate(q *fingerprint.Features, qw, qh int, a *fingerprint.Features, aw, ah int, z, t complex128) (trimmed, full, off float64, cells int, us, vs []float64, at []cellAt) {
 	if len(a.Thumb) != fingerprint.ThumbSide*fingerprint.ThumbSide {
-		return -1, -1, 0, 0, nil
+		return -1, -1, 0, 0, nil, nil, nil
 	}
 	const n = fingerprint.ThumbSide
 	cw, ch := float64(aw)/n, float64(ah)/n
@@ -323,7 +324,6 @@ func correlate(q *fingerprint.Features, qw, qh int, a *fingerprint.Features, aw,
 		hx, hy = hy, hx
 	}
 	fx, fy := hx/float64(qw), hy/float64(qh)
-	var us, vs []float64
 	for i := 0; i < n; i++ {
 		for j := 0; j < n; j++ {
 			c := z*complex((float64(j)+0.5)*cw, (float64(i)+0.5)*ch) + t
@@ -333,16 +333,16 @@ func correlate(q *fingerprint.Features, qw, qh int, a *fingerprint.Features, aw,
 			}
 			v, ok := q.MeanLuma(x-fx, y-fy, x+fx, y+fy)
 			if !ok {
-				return -1, -1, 0, 0, nil
+				return -1, -1, 0, 0, nil, nil, nil
 			}
 			us = append(us, float64(a.Thumb[i*n+j]))
 			vs = append(vs, v)
-			at = append(at, lumaCell{i, j, float64(a.Thumb[i*n+j]), v})
+			at = append(at, cellAt{i, j})
 		}
 	}
 	cells = len(us)
 	if cells < minCells {
-		return -1, -1, 0, cells, nil
+		return -1, -1, 0, cells, nil, nil, nil
 	}
 	// Robust to an overlay (a caption, a logo): fit v = alpha + beta u,
 	// leave out the tenth of the cells that fit worst, correlate the rest.
@@ -350,20 +350,27 @@ func correlate(q *fingerprint.Features, qw, qh int, a *fingerprint.Features, aw,
 	full = r
 	off = offShare(us, vs, alpha, beta)
 	if beta != 0 || alpha != 0 {
-		res := make([]float64, cells)
-		for i := range us {
-			res[i] = math.Abs(vs[i] - alpha - beta*us[i])
-		}
-		sorted := slices.Clone(res)
-		slices.Sort(sorted)
-		cut := sorted[cells*9/10]
-		keep := make([]bool, cells)
-		for i := range keep {
-			keep[i] = res[i] <= cut
-		}
-		r, _, _ = pearson(us, vs, keep)
+		r, _, _ = pearson(us, vs, bestFitting(us, vs, alpha, beta, 9, 10))
 	}
-	return round3(r), round3(full), round3(off), cells, at
+	return round3(r), round3(full), round3(off), cells, us, vs, at
+}
+
+// bestFitting marks the pairs (u, v) that the line v = alpha + beta u
+// misses by no more than it misses the pair at num/den of them, ranked
+// from the best fitting: about num/den of the pairs.
+func bestFitting(us, vs []float64, alpha, beta float64, num, den int) []bool {
+	res := make([]float64, len(us))
+	for i := range us {
+		res[i] = math.Abs(vs[i] - alpha - beta*us[i])
+	}
+	sorted := slices.Clone(res)
+	slices.Sort(sorted)
+	cut := sorted[len(us)*num/den]
+	keep := make([]bool, len(us))
+	for i := range keep {
+		keep[i] = res[i] <= cut
+	}
+	return keep
 }
 
 // offShare is the share of the pairs (u, v) that the line v = alpha +

@@ -2,7 +2,6 @@ package match
 
 import (
 	"math"
-	"slices"
 
 	"github.com/sleuthhq/sleuth/fingerprint"
 )
@@ -39,43 +38,25 @@ type Occlusion struct {
 // disagreeing.
 const lumaOffTolerance = 16
 
-// lumaCell is one compared thumbnail cell: its row and column on the
-// asset's grid, the asset's luma u and the query's v.
-type lumaCell struct {
-	i, j int
-	u, v float64
-}
+// cellAt is a compared thumbnail cell's row and column on the asset's
+// grid.
+type cellAt struct{ i, j int }
 
-// occlusion bounds the cells that disagree: the luma cells off a robust
-// line (fitted, then fitted again on the three quarters of the cells it
-// fits best) and the colour cells in colorOff (indexes on the asset's
-// colour grid). It returns nil when no cell disagrees; ok is false when
-// the cells could not be judged (fewer than minCells, or one side flat).
-func occlusion(cells []lumaCell, colorOff []int) (o *Occlusion, ok bool) {
-	if len(cells) < minCells {
+// occlusion bounds the cells that disagree: the luma cells (the asset's
+// us and the query's vs, at the places at) off a robust line (fitted,
+// then fitted again on the three quarters of the cells it fits best) and
+// the colour cells in colorOff (indexes on the asset's colour grid). It
+// returns nil when no cell disagrees; ok is false when the cells could
+// not be judged (fewer than minCells, or one side flat).
+func occlusion(us, vs []float64, at []cellAt, colorOff []int) (o *Occlusion, ok bool) {
+	if len(us) < minCells {
 		return nil, false
-	}
-	us := make([]float64, len(cells))
-	vs := make([]float64, len(cells))
-	for k, c := range cells {
-		us[k], vs[k] = c.u, c.v
 	}
 	_, alpha, beta := pearson(us, vs, nil)
 	if alpha == 0 && beta == 0 {
 		return nil, false // a flat side: no line to be off
 	}
-	res := make([]float64, len(cells))
-	for k := range cells {
-		res[k] = math.Abs(vs[k] - alpha - beta*us[k])
-	}
-	sorted := slices.Clone(res)
-	slices.Sort(sorted)
-	cut := sorted[len(sorted)*3/4]
-	keep := make([]bool, len(cells))
-	for k := range keep {
-		keep[k] = res[k] <= cut
-	}
-	if _, a2, b2 := pearson(us, vs, keep); a2 != 0 || b2 != 0 {
+	if _, a2, b2 := pearson(us, vs, bestFitting(us, vs, alpha, beta, 3, 4)); a2 != 0 || b2 != 0 {
 		alpha, beta = a2, b2
 	}
 	const n, cn = fingerprint.ThumbSide, fingerprint.ColorSide
@@ -85,7 +66,7 @@ func occlusion(cells []lumaCell, colorOff []int) (o *Occlusion, ok bool) {
 		i0, j0, i1, j1 = min(i0, a), min(j0, b), max(i1, c), max(j1, d)
 	}
 	o = &Occlusion{}
-	for k, c := range cells {
+	for k, c := range at {
 		if math.Abs(vs[k]-alpha-beta*us[k]) > lumaOffTolerance {
 			o.LumaOff++
 			grow(c.i, c.j, c.i, c.j)
@@ -101,16 +82,16 @@ func occlusion(cells []lumaCell, colorOff []int) (o *Occlusion, ok bool) {
 	}
 	o.Rect = Rect{float64(j0) / n, float64(i0) / n, float64(j1+1) / n, float64(i1+1) / n}
 	in := 0
-	out := make([]bool, len(cells))
-	for k, c := range cells {
+	out := make([]bool, len(at))
+	for k, c := range at {
 		if c.i >= i0 && c.i <= i1 && c.j >= j0 && c.j <= j1 {
 			in++
 		} else {
 			out[k] = true
 		}
 	}
-	o.Share = round3(float64(in) / float64(len(cells)))
-	o.Cells = len(cells) - in
+	o.Share = round3(float64(in) / float64(len(at)))
+	o.Cells = len(at) - in
 	o.Correlation = -1
 	if o.Cells >= minCells {
 		r, _, _ := pearson(us, vs, out)

@@ -10,6 +10,23 @@ import (
 	"github.com/sleuthhq/sleuth/fingerprint"
 )
 
+// lumaCell is one compared thumbnail cell: its place on the asset's grid,
+// the asset's luma u and the query's v.
+type lumaCell struct {
+	i, j int
+	u, v float64
+}
+
+// occlusionOf is occlusion of cells.
+func occlusionOf(cells []lumaCell, colorOff []int) (*Occlusion, bool) {
+	var us, vs []float64
+	var at []cellAt
+	for _, c := range cells {
+		us, vs, at = append(us, c.u), append(vs, c.v), append(at, cellAt{c.i, c.j})
+	}
+	return occlusion(us, vs, at, colorOff)
+}
+
 // grid returns the 32x32 thumbnail cells of a ramp, with v = f(i, j, u).
 func grid(f func(i, j int, u float64) float64) []lumaCell {
 	const n = fingerprint.ThumbSide
@@ -60,7 +77,7 @@ func TestOcclusionCells(t *testing.T) {
 				c.cells[k].u = 50
 			}
 		}
-		o, judged := occlusion(c.cells, c.colorOff)
+		o, judged := occlusionOf(c.cells, c.colorOff)
 		if judged != (c.name != "flat asset") {
 			t.Errorf("%s: judged %v", c.name, judged)
 		}
@@ -80,7 +97,7 @@ func TestOcclusionCells(t *testing.T) {
 			t.Errorf("%s: %d cells outside correlating %.3f, want %d at >= 0.999", c.name, o.Cells, o.Correlation, 1024-int(c.share*1024+0.5))
 		}
 	}
-	if o, judged := occlusion(grid(band)[:40], nil); o != nil || judged {
+	if o, judged := occlusionOf(grid(band)[:40], nil); o != nil || judged {
 		t.Errorf("40 cells: occlusion %+v, want none (fewer than minCells)", *o)
 	}
 }

@@ -35,8 +35,13 @@ const (
 	patternRadius = 13
 	orientRadius  = 15
 	angleBins     = 32
-	// minFeatureSide: pictures smaller than this on a side have no features.
+	// minFeatureSide: pictures smaller than this on a side have no
+	// keypoints.
 	minFeatureSide = 48
+	// MinThumbSide: pictures at least this on each side get a thumbnail
+	// and a colour grid (Features without Points) when they have no
+	// keypoints; smaller ones get no Features at all.
+	MinThumbSide = 8
 )
 
 // Keypoint is one local feature.
@@ -236,8 +241,13 @@ func describe(g *grayImage, x, y int, angle uint8) [4]uint64 {
 
 // ExtractFeatures finds up to n keypoints of img, spread over the picture
 // (no more than a few per cell of an 8x8 grid before the strongest others
-// fill in). It returns nil for pictures under 48 pixels on a side once
-// reduced, or without any corner. Deterministic.
+// fill in), with the picture's thumbnail and colour grid. A picture under
+// 48 pixels on a side once reduced, or without any corner (a flat
+// drawing, a soft gradient), gets the thumbnail and the colour grid
+// without keypoints: its copies can still be compared pixel for pixel
+// (match.CompareAligned), a tiny copy of a picture (a quarter of a sprite)
+// or a blurred one most of all. It returns nil for pictures under
+// MinThumbSide pixels on a side. Deterministic.
 func ExtractFeatures(img *image.RGBA, n int) *Features {
 	if img == nil || n <= 0 || img.Rect.Dx() <= 0 || img.Rect.Dy() <= 0 {
 		return nil
@@ -245,8 +255,11 @@ func ExtractFeatures(img *image.RGBA, n int) *Features {
 	sc := featureScratchPool.Get().(*featureScratch)
 	defer featureScratchPool.Put(sc)
 	g0 := lumaFrame(img, FeatureSide, &sc.levels[0], sc)
-	if g0.w < minFeatureSide || g0.h < minFeatureSide {
+	if g0.w < MinThumbSide || g0.h < MinThumbSide {
 		return nil
+	}
+	if g0.w < minFeatureSide || g0.h < minFeatureSide {
+		return pixelsOnly(img, g0)
 	}
 	levels := sc.levels[:1]
 	for l := 1; l < featureLevels; l++ {
@@ -269,7 +282,7 @@ func ExtractFeatures(img *image.RGBA, n int) *Features {
 	}
 	sc.corners = cs
 	if len(cs) == 0 {
-		return nil
+		return pixelsOnly(img, g0)
 	}
 	// byRank orders corners by score, best first, then by level and
 	// position: a total order, so that an unstable sort is deterministic
@@ -324,10 +337,8 @@ func ExtractFeatures(img *image.RGBA, n int) *Features {
 		}
 	}
 	var blurred [featureLevels]*grayImage
-	f := &Features{Width: g0.w, Height: g0.h, Points: make([]Keypoint, 0, len(chosen)), integral: summedArea(g0)}
-	f.Thumb = f.thumb()
-	f.color = newColorFrame(img)
-	f.Color = f.color.grid()
+	f := pixelsOnly(img, g0)
+	f.Points = make([]Keypoint, 0, len(chosen))
 	for _, c := range chosen {
 		if blurred[c.level] == nil {
 			blurred[c.level] = levels[c.level].blur(&sc.blurred[c.level], sc)
@@ -344,6 +355,16 @@ func ExtractFeatures(img *image.RGBA, n int) *Features {
 			Desc:  describe(b, c.x, c.y, angle),
 		})
 	}
+	return f
+}
+
+// pixelsOnly returns the Features of img, whose luma frame is g0, without
+// keypoints: the frame's size, thumbnail and colour grid.
+func pixelsOnly(img *image.RGBA, g0 *grayImage) *Features {
+	f := &Features{Width: g0.w, Height: g0.h, integral: summedArea(g0)}
+	f.Thumb = f.thumb()
+	f.color = newColorFrame(img)
+	f.Color = f.color.grid()
 	return f
 }
 

@@ -6,6 +6,7 @@ import (
 	"image"
 	"image/color"
 	"math"
+	"slices"
 	"testing"
 
 	"github.com/sleuthhq/sleuth/imaging"
@@ -114,16 +115,48 @@ func rotate90(img *image.RGBA) *image.RGBA {
 }
 
 func TestFeaturesTooSmall(t *testing.T) {
-	if f := ExtractFeatures(textured(40, 300, 1), 10); f != nil {
-		t.Errorf("a 40-pixel-wide picture has features: %d", len(f.Points))
+	// Pictures without keypoints keep their thumbnail and colour grid.
+	for _, c := range []struct {
+		name string
+		img  *image.RGBA
+	}{
+		{"40 pixels wide", textured(40, 300, 1)},
+		{"flat", image.NewRGBA(image.Rect(0, 0, 200, 200))},
+		{"18x18", textured(18, 18, 2)},
+		{"8x8", textured(8, 8, 3)},
+	} {
+		f := ExtractFeatures(c.img, 10)
+		if f == nil {
+			t.Errorf("%s: no features", c.name)
+			continue
+		}
+		if len(f.Points) != 0 || len(f.Thumb) != ThumbSide*ThumbSide || len(f.Color) != colorBytes {
+			t.Errorf("%s: %d keypoints, thumbnail of %d bytes, colour grid of %d", c.name, len(f.Points), len(f.Thumb), len(f.Color))
+		}
+		var g Features
+		if err := g.UnmarshalBinary(mustMarshal(t, f)); err != nil || len(g.Points) != 0 || !bytes.Equal(g.Thumb, f.Thumb) || !bytes.Equal(g.Color, f.Color) {
+			t.Errorf("%s: round trip: %v", c.name, err)
+		}
 	}
-	flat := image.NewRGBA(image.Rect(0, 0, 200, 200))
-	if f := ExtractFeatures(flat, 10); f != nil {
-		t.Errorf("a black picture has features: %d", len(f.Points))
+	// A textured 18x18 picture: its thumbnail is the picture, not flat.
+	if f := ExtractFeatures(textured(18, 18, 2), 10); f != nil && slices.Min(f.Thumb) == slices.Max(f.Thumb) {
+		t.Error("18x18: flat thumbnail")
+	}
+	if f := ExtractFeatures(textured(7, 300, 1), 10); f != nil {
+		t.Error("a 7-pixel-wide picture has features")
 	}
 	if f := ExtractFeatures(nil, 10); f != nil {
 		t.Error("nil picture")
 	}
+}
+
+func mustMarshal(t *testing.T, f *Features) []byte {
+	t.Helper()
+	b, err := f.MarshalBinary()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
 }
 
 func TestFeaturesRoundTrip(t *testing.T) {

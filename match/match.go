@@ -375,8 +375,10 @@ const (
 	alignedSureLow         = 0.91
 	alignedSureMaxDistance = 19
 	// alignedColorFarMaxDistance: up to here, agreeing colours keep a
-	// correlation >= alignedSure in the sure band (alignedColorScore).
+	// correlation >= alignedColorFarCorrelation in the sure band
+	// (alignedColorScore).
 	alignedColorFarMaxDistance = 25
+	alignedColorFarCorrelation = 0.998
 	alignedFarScore            = 0.85
 	alignedLikely              = 0.99
 	alignedLikelyHigh          = 0.8
@@ -405,7 +407,8 @@ func alignedScore(d int, r float64) float64 {
 // aligned correlation r when the colours were compared and agree (at most
 // MaxColorOffCells cells off): the sure band (as alignedScore's) from a
 // correlation of alignedLikely up to distance alignedSureMaxDistance, and
-// from alignedSure up to alignedColorFarMaxDistance; 0 otherwise.
+// from alignedColorFarCorrelation up to alignedColorFarMaxDistance; 0
+// otherwise.
 // Look-alikes drawn from one template that keep a correlation from 0.99
 // to 0.997 differ in the colour of some layer; on the
 // 2026-12-05 benchmark run, such matches with agreeing colours (both
@@ -414,12 +417,17 @@ func alignedScore(d int, r float64) float64 {
 // alignedSure: on the 2026-12-05 evening run such matches (agreeing
 // colours, both qualities >= MinQuality, then capped at alignedFarScore)
 // were 80 true and none false; up to distance 31 they were 129 true and
-// 1 false (two chessboards of different sizes).
+// 1 false (two chessboards of different sizes). On the corpus rebuilt on
+// the 2026-12-05 night, two twemoji clocks whose hands differ (1f552 and
+// 1f55e, distance 22, aligned correlation 0.997: the hands are 4 cells of
+// 1,024) passed from 0.997, so the far rule starts at
+// alignedColorFarCorrelation: 2 false and 6 true matches fell to
+// alignedFarScore, rescored offline on that run's log.
 func alignedColorScore(d int, r float64) float64 {
 	switch {
 	case d < 0 || d > alignedColorFarMaxDistance || r < alignedLikely:
 		return 0
-	case d > alignedSureMaxDistance && r < alignedSure:
+	case d > alignedSureMaxDistance && r < alignedColorFarCorrelation:
 		return 0
 	}
 	s := alignedSureHigh - float64(d)/MaxNearExactDistance*(alignedSureHigh-alignedSureLow)

@@ -1,6 +1,7 @@
 package match
 
 import (
+	"strings"
 	"testing"
 	"time"
 
@@ -216,7 +217,9 @@ func TestJudgeAlignedColourAgrees(t *testing.T) {
 		{"colours agree", 15, 0.992, 256, 0, true, true},
 		{"colours agree, one cell off", 19, 0.99, 256, 1, true, true},
 		{"colours agree, beyond distance 19", 20, 0.992, 256, 0, false, true},
-		{"colours agree, distance 20, correlation 0.997", 20, 0.997, 256, 0, true, true},
+		{"colours agree, distance 20, correlation 0.998", 20, 0.998, 256, 0, true, true},
+		{"colours agree, distance 22, correlation 0.997", 22, 0.997, 256, 0, false, true},
+		{"colours agree, distance 22, softened correlation 0.998", 22, 0.97, 256, 0, true, true},
 		{"colours agree, distance 25, correlation 0.998", 25, 0.998, 256, 1, true, true},
 		{"colours agree, beyond distance 25", 26, 0.999, 256, 0, false, true},
 		{"colours not compared, distance 22", 22, 0.999, 0, 0, false, true},
@@ -227,6 +230,9 @@ func TestJudgeAlignedColourAgrees(t *testing.T) {
 	} {
 		a := &sleuth.Asset{ID: 1, Nid: "bafka", Perceptual: []sleuth.Perceptual{{Kind: sleuth.KindPDQ, Hash: pdqWithBits(c.d).String(), Quality: 100}}}
 		al := &AlignedEvidence{Correlation: c.r, Cells: 1024, ColorCells: c.cells}
+		if strings.Contains(c.name, "softened") {
+			al.SoftCorrelation = 0.998
+		}
 		if c.cells > 0 {
 			al.ColorOff = float64(c.off) / float64(c.cells)
 		}

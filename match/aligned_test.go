@@ -243,3 +243,22 @@ func TestCompareAlignedBlurred(t *testing.T) {
 		t.Errorf("sharp copy: correlation %.3f, softened %.3f; want them equal", ev.Correlation, ev.SoftCorrelation)
 	}
 }
+
+func TestLooksBlurred(t *testing.T) {
+	for _, c := range []struct {
+		r, soft float64
+		want    bool
+	}{
+		{0.985, 0.992, true},  // softening gains and reaches alignedLikely
+		{0.936, 0.988, true},  // a strong blur: gains 0.052, reaches 0.97
+		{0.95, 0.971, true},   // gains 0.021
+		{0.96, 0.975, false},  // gains only 0.015 under 0.99
+		{0.9, 0.965, false},   // under blurredSoft
+		{0.995, 0.995, false}, // softening gains nothing: a sharp copy
+		{0.999, 0.998, false},
+	} {
+		if got := looksBlurred(c.r, c.soft); got != c.want {
+			t.Errorf("looksBlurred(%v, %v) = %v, want %v", c.r, c.soft, got, c.want)
+		}
+	}
+}

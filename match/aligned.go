@@ -44,8 +44,8 @@ type AlignedEvidence struct {
 	// query's misses (compareColor), and, when the query looks blurred
 	// (looksBlurred), that the map from the asset's colours softened
 	// misses too (a blurred copy mixes the colours of neighbouring
-	// cells): near 0 for a copy, recoloured or
-	// blurred or not; the cells of a layer in another colour otherwise.
+	// cells): near 0 for a copy, recoloured or blurred or not; the cells
+	// of a layer in another colour otherwise.
 	// On the 2026-12-05 evening benchmark run, softening for every query
 	// let look-alike avatars' colours through (6 false matches, 5 at
 	// 0.885 and 1 at 0.9, the threshold up from 0.880 to 0.898); with the

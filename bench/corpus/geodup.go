@@ -88,8 +88,8 @@ func geometricDuplicates(ctx context.Context, dir string, entries []Entry, natur
 			return
 		}
 		f := fingerprint.ExtractFeatures(img.RGBA, fingerprint.AssetFeatures)
-		if f == nil {
-			return
+		if f == nil || len(f.Points) == 0 {
+			return // no keypoints, no votes: nothing to compare
 		}
 		// Only what a store keeps: the query side's frames are large.
 		feats[i] = stored{&fingerprint.Features{Width: f.Width, Height: f.Height, Points: f.Points, Thumb: f.Thumb, Color: f.Color}, img.Width, img.Height}

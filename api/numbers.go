@@ -233,8 +233,11 @@ type matchJSON struct {
 	Inliers      int              `json:"inliers,omitempty"`
 	Transform    *match.Transform `json:"transform,omitempty"`
 	InlierRatio  float64          `json:"inlier_ratio,omitempty"`
-	Coverage     float64          `json:"coverage,omitempty"`
-	Correlation  *float64         `json:"correlation,omitempty"`
+	// GuidedInlierRatio: the share found again where the transform puts
+	// them, without the ratio test.
+	GuidedInlierRatio float64  `json:"guided_inlier_ratio,omitempty"`
+	Coverage          float64  `json:"coverage,omitempty"`
+	Correlation       *float64 `json:"correlation,omitempty"`
 	// FullCorrelation: the same, no cell left out; Off: the share of
 	// those cells that disagree.
 	FullCorrelation *float64 `json:"full_correlation,omitempty"`
@@ -258,7 +261,7 @@ func toMatchJSON(m match.Match) matchJSON {
 	return matchJSON{Nid: m.Asset.Nid, Tier: m.Tier, Score: m.Score, Distance: m.Distance,
 		Fingerprint: m.Fingerprint, Variant: m.Variant,
 		Method: m.Method, QueryOverlap: m.QueryOverlap, AssetOverlap: m.AssetOverlap,
-		Inliers: m.Inliers, Transform: m.Transform, InlierRatio: m.InlierRatio, Coverage: m.Coverage,
+		Inliers: m.Inliers, Transform: m.Transform, InlierRatio: m.InlierRatio, GuidedInlierRatio: m.GuidedInlierRatio, Coverage: m.Coverage,
 		Correlation: m.Correlation, FullCorrelation: m.FullCorrelation, Off: m.Off,
 		AlignedCorrelation: m.AlignedCorrelation, AlignedOff: m.AlignedOff,
 		AlignedSoftCorrelation: m.AlignedSoftCorrelation, ColorOff: m.ColorOff, Occlusion: m.Occlusion}

@@ -179,6 +179,26 @@ func TestFeatureScore(t *testing.T) {
 		{"a fifth of the keypoints, no cell disagreeing", func(g *Geometry) {
 			g.InlierRatio, g.FullCorrelation, g.Correlation, g.ColorCells, g.Agrees = 0.22, 0.999, 1, 256, true
 		}, func(s float64) bool { return s < 0.55 }},
+		{"a fifth of the keypoints, no cell disagreeing, 0.8 found again", func(g *Geometry) {
+			g.InlierRatio, g.FullCorrelation, g.Correlation, g.ColorCells, g.Agrees, g.GuidedRatio = 0.22, 0.999, 1, 256, true, 0.8
+			g.QueryOverlap, g.AssetOverlap = 1, 0.8
+		}, func(s float64) bool { return s >= 0.9 && s <= 0.95 }},
+		{"a twentieth of the keypoints, no cell disagreeing, 0.8 found again", func(g *Geometry) {
+			g.InlierRatio, g.FullCorrelation, g.Correlation, g.ColorCells, g.Agrees, g.GuidedRatio = 0.05, 0.999, 1, 256, true, 0.8
+			g.QueryOverlap, g.AssetOverlap = 1, 0.8
+		}, func(s float64) bool { return s >= 0.9 && s <= 0.95 }},
+		{"a twentieth of the keypoints, no cell disagreeing, half found again", func(g *Geometry) {
+			g.InlierRatio, g.FullCorrelation, g.Correlation, g.ColorCells, g.Agrees, g.GuidedRatio = 0.05, 0.999, 1, 256, true, 0.5
+			g.QueryOverlap, g.AssetOverlap = 1, 0.8
+		}, func(s float64) bool { return s == 0 }},
+		{"a fifth of the keypoints, 0.8 found again, a quarter of the query", func(g *Geometry) {
+			g.InlierRatio, g.FullCorrelation, g.Correlation, g.ColorCells, g.Agrees, g.GuidedRatio = 0.22, 0.999, 1, 256, true, 0.8
+			g.QueryOverlap, g.AssetOverlap = 0.25, 1
+		}, func(s float64) bool { return s < 0.55 }},
+		{"a fifth of the keypoints, 0.8 found again, one cell disagreeing", func(g *Geometry) {
+			g.InlierRatio, g.FullCorrelation, g.Correlation, g.ColorCells, g.GuidedRatio = 0.22, 0.999, 1, 256, 0.8
+			g.QueryOverlap, g.AssetOverlap = 1, 0.8
+		}, func(s float64) bool { return s < 0.55 }},
 		{"a third of the keypoints, no cell disagreeing, full 0.997", func(g *Geometry) {
 			g.InlierRatio, g.FullCorrelation, g.Correlation, g.ColorCells, g.Agrees = 0.32, 0.997, 1, 256, true
 		}, func(s float64) bool { return s >= 0.55 && s < 0.9 }},
@@ -241,4 +261,97 @@ func TestVerifyCropRegistration(t *testing.T) {
 			t.Errorf("scene %d: agrees %v, full correlation %.3f, occlusion %+v", seed, g.Agrees, g.FullCorrelation, g.Occlusion)
 		}
 	}
+}
+
+// A drawing repeats its strokes: keypoints in twos and threes share a
+// descriptor, and the ratio test drops them all. The guided count finds
+// them again where the transform puts them.
+func TestVerifyGuided(t *testing.T) {
+	const aw, ah, qw, qh = 400, 300, 500, 400
+	a, q := syntheticPair(3, aw, ah, qw, qh, 1.2, 10, 30, 20, 100)
+	// Every asset keypoint but the first 50 takes the descriptor of
+	// keypoint i%50 (and so does its copy in the query, with the same
+	// bits flipped: the copies are the first len(q.Points)-100 points,
+	// in the asset's order among those that landed inside).
+	z, tr := cmplx.Rect(1.2, 10*math.Pi/180), complex(30, 20)
+	qi := 0
+	for i := range a.Points {
+		p := z*complex(float64(a.Points[i].X)*aw, float64(a.Points[i].Y)*ah) + tr
+		inside := real(p) >= 0 && real(p) < qw && imag(p) >= 0 && imag(p) < qh
+		if i >= 50 {
+			d := a.Points[i%50].Desc
+			if inside {
+				for w := range d {
+					q.Points[qi].Desc[w] = d[w] ^ (q.Points[qi].Desc[w] ^ a.Points[i].Desc[w])
+				}
+			}
+			a.Points[i].Desc = d
+		}
+		if inside {
+			qi++
+		}
+	}
+	g, ok := Verify(q, qw, qh, a, aw, ah)
+	if !ok {
+		t.Fatal("not verified")
+	}
+	if g.InlierRatio > 0.5 || g.GuidedRatio < 0.95 || g.Guided < g.Inliers {
+		t.Errorf("inliers %d (ratio %.3f), guided %d (ratio %.3f): want a guided ratio >= 0.95 where the ratio test kept under half",
+			g.Inliers, g.InlierRatio, g.Guided, g.GuidedRatio)
+	}
+	// Unrelated features: nothing to find again.
+	_, u := syntheticPair(103, aw, ah, qw, qh, 1, 0, 0, 0, 300)
+	z0, t0 := complex(1.2, 0), complex(30, 20)
+	if n := guidedInliers(u, qw, qh, a, aw, ah, z0, t0, 4); n > 3 {
+		t.Errorf("unrelated features: %d guided inliers", n)
+	}
+}
+
+func TestPointGridFind(t *testing.T) {
+	const w, h, tol = 200, 100, 3.0
+	rng := rand.New(rand.NewPCG(9, 9))
+	desc := randomDesc(rng)
+	f := &fingerprint.Features{Width: w, Height: h}
+	// Keypoints at (50, 50) with angle 10, and along the bottom edge.
+	f.Points = append(f.Points, fingerprint.Keypoint{X: 50.0 / w, Y: 50.0 / h, Angle: 10, Desc: desc})
+	for x := 0; x < w; x += 20 {
+		f.Points = append(f.Points, fingerprint.Keypoint{X: float32(x) / w, Y: 1, Angle: 0, Desc: randomDesc(rng)})
+	}
+	g := newPointGrid(f, w, h, tol)
+	ap := fingerprint.Keypoint{Angle: 0, Desc: desc}
+	for _, tt := range []struct {
+		name  string
+		p     complex128
+		rot   int
+		desc  [4]uint64
+		found bool
+	}{
+		{"same place", complex(50, 50), 10, desc, true},
+		{"within the tolerance", complex(52.5, 51), 10, desc, true},
+		{"beyond the tolerance", complex(53.1, 50), 10, desc, false},
+		{"turned within angleTolerance", complex(50, 50), 10 + angleTolerance, desc, true},
+		{"turned beyond it", complex(50, 50), 10 + angleTolerance + 1, desc, false},
+		{"turned a whole turn less", complex(50, 50), 10 - 256, desc, true},
+		{"descriptor maxPairDistance off", complex(50, 50), 10, flipFirst(desc, maxPairDistance), true},
+		{"descriptor further off", complex(50, 50), 10, flipFirst(desc, maxPairDistance+1), false},
+		{"nowhere near", complex(150, 20), 10, desc, false},
+	} {
+		ap.Desc = tt.desc
+		if got := g.find(&ap, tt.p, tol, tt.rot); got != tt.found {
+			t.Errorf("%s: found %v, want %v", tt.name, got, tt.found)
+		}
+	}
+	// The bottom edge's keypoints (y = h) are in the grid's last row.
+	edge := fingerprint.Keypoint{Angle: 0, Desc: f.Points[len(f.Points)-1].Desc}
+	if !g.find(&edge, complex(180, h), tol, 0) {
+		t.Error("a keypoint on the bottom-right edge not found")
+	}
+}
+
+// flipFirst flips the first n bits of d.
+func flipFirst(d [4]uint64, n int) [4]uint64 {
+	for b := range n {
+		d[b>>6] ^= 1 << (b & 63)
+	}
+	return d
 }

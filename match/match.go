@@ -144,9 +144,13 @@ type Match struct {
 	// keypoints inside the shared area that agree, how much of that area
 	// the agreeing ones span, and how alike the pixels are there (omitted
 	// when not measured).
-	InlierRatio float64  `json:"inlier_ratio,omitempty"`
-	Coverage    float64  `json:"coverage,omitempty"`
-	Correlation *float64 `json:"correlation,omitempty"`
+	InlierRatio float64 `json:"inlier_ratio,omitempty"`
+	// GuidedInlierRatio is the share of those keypoints found again at
+	// the place the transform puts them, once it is known
+	// (Geometry.GuidedRatio).
+	GuidedInlierRatio float64  `json:"guided_inlier_ratio,omitempty"`
+	Coverage          float64  `json:"coverage,omitempty"`
+	Correlation       *float64 `json:"correlation,omitempty"`
 	// FullCorrelation is Correlation with no cell left out, Off the share
 	// of those cells that disagree (Geometry.Off).
 	FullCorrelation *float64 `json:"full_correlation,omitempty"`
@@ -236,6 +240,7 @@ func (m *Match) addGeometry(g Geometry) {
 	tr := g.Transform
 	m.Inliers, m.Transform = g.Inliers, &tr
 	m.InlierRatio, m.Coverage = g.InlierRatio, g.Coverage
+	m.GuidedInlierRatio = g.GuidedRatio
 	if g.Correlation >= -0.5 {
 		c, f, off := g.Correlation, g.FullCorrelation, g.Off
 		m.Correlation, m.FullCorrelation, m.Off = &c, &f, &off

@@ -80,3 +80,88 @@ func TestColorGrid(t *testing.T) {
 		}
 	}
 }
+
+// TestColorGridTurned: a picture turned a half or mirrored has its colour
+// grid turned or mirrored, cell for cell, whatever its size (a 72x150
+// sprite's frame is 61x128: binning each pixel whole into one frame
+// column made columns of 1 and 2 pixels, not mirrored, and put 8 cells
+// of 256 off).
+func TestColorGridTurned(t *testing.T) {
+	for _, c := range []struct{ w, h int }{{72, 150}, {150, 72}, {500, 333}, {97, 61}, {2400, 1100}} {
+		// Thin stripes of saturated colours: every cell mixes several.
+		img := image.NewRGBA(image.Rect(0, 0, c.w, c.h))
+		for y := 0; y < c.h; y++ {
+			for x := 0; x < c.w; x++ {
+				k := (3*x/7 + 5*y/11) % 3
+				px := color.RGBA{0, 0, 0, 255}
+				switch k {
+				case 0:
+					px.R = 255
+				case 1:
+					px.G = 255
+				default:
+					px.B = 255
+				}
+				img.SetRGBA(x, y, px)
+			}
+		}
+		turned := image.NewRGBA(img.Rect)
+		mirrored := image.NewRGBA(img.Rect)
+		for y := 0; y < c.h; y++ {
+			for x := 0; x < c.w; x++ {
+				turned.SetRGBA(c.w-1-x, c.h-1-y, img.RGBAAt(x, y))
+				mirrored.SetRGBA(c.w-1-x, y, img.RGBAAt(x, y))
+			}
+		}
+		g, gt, gm := newColorFrame(img).grid(), newColorFrame(turned).grid(), newColorFrame(mirrored).grid()
+		const n = ColorSide
+		worst := 0
+		for i := 0; i < n; i++ {
+			for j := 0; j < n; j++ {
+				for ch := 0; ch < 3; ch++ {
+					v := int(g[(i*n+j)*3+ch])
+					worst = max(worst, abs(v-int(gt[((n-1-i)*n+n-1-j)*3+ch])), abs(v-int(gm[(i*n+n-1-j)*3+ch])))
+				}
+			}
+		}
+		// Each frame pixel is rounded to a byte and a cell cuts frame
+		// pixels: a level or two.
+		if worst > 2 {
+			t.Errorf("%dx%d: a cell of the turned or mirrored grid is %d levels off", c.w, c.h, worst)
+		}
+	}
+}
+
+func abs(v int) int {
+	if v < 0 {
+		return -v
+	}
+	return v
+}
+
+func TestFrameSpans(t *testing.T) {
+	for _, c := range []struct{ n, m, s int }{{72, 72, 1}, {150, 128, 1}, {72, 61, 1}, {2400, 128, 2}, {1001, 128, 3}, {5, 1, 1}} {
+		spans, total := frameSpans(c.n, c.m, c.s)
+		if len(spans) != (c.n+c.s-1)/c.s || len(total) != c.m {
+			t.Fatalf("%+v: %d spans, %d totals", c, len(spans), len(total))
+		}
+		// Every picture pixel is counted once, and every frame pixel
+		// receives n/m of them.
+		var sum float64
+		for k, sp := range spans {
+			block := float64(min((k+1)*c.s, c.n) - k*c.s)
+			if d := sp.w0 + sp.w1 - block; d > 1e-9 || d < -1e-9 || sp.w0 <= 0 || sp.w1 < 0 {
+				t.Errorf("%+v: block %d split %v + %v of %v", c, k, sp.w0, sp.w1, block)
+			}
+			sum += sp.w0 + sp.w1
+		}
+		if d := sum - float64(c.n); d > 1e-6 || d < -1e-6 {
+			t.Errorf("%+v: weights sum to %v", c, sum)
+		}
+		for x, w := range total {
+			if d := w - float64(c.n)/float64(c.m); d > 1e-9 || d < -1e-9 {
+				t.Errorf("%+v: frame pixel %d receives %v, want %v", c, x, w, float64(c.n)/float64(c.m))
+			}
+		}
+	}
+}

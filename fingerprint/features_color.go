@@ -128,7 +128,7 @@ func frameSpans(n, m, s int) ([]frameSpan, []float64) {
 	step := float64(n) / float64(m)
 	for x := 0; x < n; x += s {
 		lo, hi := float64(x), float64(min(x+s, n))
-		c := min(int(float64(x)*float64(m)/float64(n)), m-1)
+		c := min(x*m/n, m-1) // the frame pixel holding x: c n/m <= x < (c+1) n/m
 		end := min(float64(c+1)*step, float64(n))
 		sp := frameSpan{first: c, w0: min(hi, end) - lo}
 		if hi > end && c+1 < m {

@@ -178,8 +178,10 @@ const (
 	// guided ratio of 0.6 took the recall from 68.6% to 70.3% at the same
 	// threshold (0.880), matches >= 0.9 from 99.920% to 99.915% true (12
 	// false: one more, a mirrored OpenClipart flourish corner); without
-	// the overlap bound, 5 false matches more (a Union Jack in the
-	// canton of a flag, a picture inside a background that shows it).
+	// the overlap bound, 4 false matches more (New South Wales's flag
+	// against the United Kingdom's, in its canton; two emoji embedded in
+	// backgrounds against a Hedgewars sky; each over a quarter of the
+	// query).
 	sureGuidedRatio   = 0.6
 	sureGuidedOverlap = 0.3
 )

@@ -80,7 +80,7 @@ type Geometry struct {
 	Agrees bool
 	// Guided counts the covered asset keypoints that the fitted transform
 	// puts on a query keypoint of like orientation and descriptor
-	// (guidedInliers): the pairs found again once the transform is known,
+	// (pointGrid.find): the pairs found again once the transform is known,
 	// without the ratio test. GuidedRatio = Guided / Covered. A drawing
 	// whose strokes and edges repeat (an emoji, a clipart symbol) has
 	// descriptors with twins elsewhere in the picture, which the ratio
@@ -107,7 +107,7 @@ const (
 	angleTolerance = 14
 	// minVerifyInliers is the least number of inliers worth reporting.
 	minVerifyInliers = 6
-	// guidedTolerance is the reprojection tolerance of guidedInliers, a
+	// guidedTolerance is the reprojection tolerance of Geometry.Guided, a
 	// share of inlierTolerance: after the refit a copy's keypoints come
 	// back within a pixel or two, where those of a look-alike drawn on
 	// the same plan (star polygons of nearby point counts) are off by
@@ -242,19 +242,24 @@ func Verify(q *fingerprint.Features, qw, qh int, a *fingerprint.Features, aw, ah
 		OffsetX:     round3(real(t)),
 		OffsetY:     round3(imag(t)),
 	}
-	// Asset keypoints that land inside the query picture, and their
-	// bounding box.
+	// Asset keypoints that land inside the query picture, their bounding
+	// box, and those of them found again where they land (Guided).
 	cov := newBox()
+	gtol := tol * guidedTolerance
+	grid := newPointGrid(q, qw, qh, gtol)
+	rot := int(math.Round(cmplx.Phase(z) / (2 * math.Pi) * 256))
 	for i := range a.Points {
 		ap := complex(float64(a.Points[i].X)*float64(aw), float64(a.Points[i].Y)*float64(ah))
 		p := z*ap + t
 		if real(p) >= 0 && real(p) <= float64(qw) && imag(p) >= 0 && imag(p) <= float64(qh) {
 			g.Covered++
 			cov.add(ap)
+			if grid.find(&a.Points[i], p, gtol, rot) {
+				g.Guided++
+			}
 		}
 	}
 	g.InlierRatio = round3(float64(g.Inliers) / float64(max(g.Covered, g.Inliers)))
-	g.Guided = guidedInliers(q, qw, qh, a, aw, ah, z, t, tol*guidedTolerance)
 	g.GuidedRatio = round3(float64(g.Guided) / float64(max(g.Covered, g.Guided)))
 	area := overlapArea(z, t, float64(aw), float64(ah), float64(qw), float64(qh))
 	g.QueryOverlap = round3(min(1, area/(float64(qw)*float64(qh))))
@@ -456,8 +461,7 @@ func countInliers(pairs []pair, z, t complex128, tol float64, in []bool) int {
 		w := z*p.a + t - p.q
 		ok := math.Abs(real(w)) <= tol && math.Abs(imag(w)) <= tol && cmplx.Abs(w) <= tol
 		if ok {
-			d := ((p.dAngle-rot)%256 + 256 + 128) % 256
-			ok = d-128 <= angleTolerance && 128-d <= angleTolerance
+			ok = angleAgrees(p.dAngle, rot)
 		}
 		if ok {
 			r := p.scaleRatio / s
@@ -558,30 +562,6 @@ func atY(a, b complex128, y float64) complex128 {
 
 func round3(v float64) float64 { return math.Round(v*1000) / 1000 }
 
-// guidedInliers counts the asset's keypoints that the transform z, t puts
-// inside the query within tol of a query keypoint whose orientation agrees
-// with the transform's rotation (angleTolerance) and whose descriptor is
-// within maxPairDistance of theirs.
-func guidedInliers(q *fingerprint.Features, qw, qh int, a *fingerprint.Features, aw, ah int, z, t complex128, tol float64) int {
-	if tol <= 0 || len(q.Points) == 0 {
-		return 0
-	}
-	rot := int(math.Round(cmplx.Phase(z) / (2 * math.Pi) * 256))
-	grid := newPointGrid(q, qw, qh, tol)
-	n := 0
-	for i := range a.Points {
-		ap := &a.Points[i]
-		p := z*complex(float64(ap.X)*float64(aw), float64(ap.Y)*float64(ah)) + t
-		if real(p) < 0 || real(p) > float64(qw) || imag(p) < 0 || imag(p) > float64(qh) {
-			continue
-		}
-		if grid.find(ap, p, tol, rot) {
-			n++
-		}
-	}
-	return n
-}
-
 // pointGrid buckets a picture's keypoints (in pixels) in square cells at
 // least tol on a side, and no more than pointGridMax cells on the longer
 // side: a keypoint within tol of a place lies in the place's cell or one
@@ -634,8 +614,7 @@ func (g *pointGrid) find(ap *fingerprint.Keypoint, p complex128, tol float64, ro
 				if cmplx.Abs(complex(float64(qp.X)*g.w, float64(qp.Y)*g.h)-p) > tol {
 					continue
 				}
-				d := ((int(qp.Angle)-int(ap.Angle)-rot)%256 + 256 + 128) % 256
-				if d-128 > angleTolerance || 128-d > angleTolerance {
+				if !angleAgrees(int(qp.Angle)-int(ap.Angle), rot) {
 					continue
 				}
 				if fingerprint.DescDistance(&ap.Desc, &qp.Desc) <= maxPairDistance {
@@ -645,4 +624,11 @@ func (g *pointGrid) find(ap *fingerprint.Keypoint, p complex128, tol float64, ro
 		}
 	}
 	return false
+}
+
+// angleAgrees reports whether an orientation difference d (1/256 turns)
+// is within angleTolerance of a transform's rotation rot, modulo a turn.
+func angleAgrees(d, rot int) bool {
+	x := ((d-rot)%256 + 256 + 128) % 256
+	return x-128 <= angleTolerance && 128-x <= angleTolerance
 }

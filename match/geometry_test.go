@@ -355,3 +355,19 @@ func flipFirst(d [4]uint64, n int) [4]uint64 {
 	}
 	return d
 }
+
+// guidedInliers counts the asset keypoints that z, t puts inside the query
+// and that pointGrid.find finds there (Verify's Guided, for a transform
+// given).
+func guidedInliers(q *fingerprint.Features, qw, qh int, a *fingerprint.Features, aw, ah int, z, t complex128, tol float64) int {
+	rot := int(math.Round(cmplx.Phase(z) / (2 * math.Pi) * 256))
+	grid := newPointGrid(q, qw, qh, tol)
+	n := 0
+	for i := range a.Points {
+		p := z*complex(float64(a.Points[i].X)*float64(aw), float64(a.Points[i].Y)*float64(ah)) + t
+		if real(p) >= 0 && real(p) <= float64(qw) && imag(p) >= 0 && imag(p) <= float64(qh) && grid.find(&a.Points[i], p, tol, rot) {
+			n++
+		}
+	}
+	return n
+}

@@ -255,6 +255,10 @@ type matchJSON struct {
 	// Occlusion: the rectangle of the asset holding every cell that
 	// disagrees (a caption, a logo), and how well the rest agrees.
 	Occlusion *match.Occlusion `json:"occlusion,omitempty"`
+	// Alone and OutscoredBy: how the query's other matches changed the
+	// score (match.Resolve).
+	Alone       string `json:"alone,omitempty"`
+	OutscoredBy string `json:"outscored_by,omitempty"`
 }
 
 func toMatchJSON(m match.Match) matchJSON {
@@ -264,7 +268,8 @@ func toMatchJSON(m match.Match) matchJSON {
 		Inliers: m.Inliers, Transform: m.Transform, InlierRatio: m.InlierRatio, GuidedInlierRatio: m.GuidedInlierRatio, Coverage: m.Coverage,
 		Correlation: m.Correlation, FullCorrelation: m.FullCorrelation, Off: m.Off,
 		AlignedCorrelation: m.AlignedCorrelation, AlignedOff: m.AlignedOff,
-		AlignedSoftCorrelation: m.AlignedSoftCorrelation, ColorOff: m.ColorOff, Occlusion: m.Occlusion}
+		AlignedSoftCorrelation: m.AlignedSoftCorrelation, ColorOff: m.ColorOff, Occlusion: m.Occlusion,
+		Alone: m.Alone, OutscoredBy: m.OutscoredBy}
 }
 
 // byteExact reports whether a match has the same bytes as the query (not

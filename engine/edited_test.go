@@ -224,3 +224,71 @@ func TestAddNearest(t *testing.T) {
 		t.Errorf("limit 0: got %v", got)
 	}
 }
+
+// badgeOver draws a square badge (rings of two colours) over frac of
+// src's width, near its top-right corner.
+func badgeOver(src *image.RGBA, frac float64, a, b color.RGBA) *image.RGBA {
+	out := image.NewRGBA(src.Rect)
+	draw.Draw(out, out.Rect, src, src.Rect.Min, draw.Src)
+	w := src.Rect.Dx()
+	n := int(float64(w) * frac)
+	x0, y0 := w-n-w/30, w/30
+	for y := 0; y < n; y++ {
+		for x := 0; x < n; x++ {
+			c := a
+			if (max(abs(2*x-n), abs(2*y-n))/(n/6+1))%2 == 1 {
+				c = b
+			}
+			out.SetRGBA(x0+x, y0+y, c)
+		}
+	}
+	return out
+}
+
+func abs(v int) int { return max(v, -v) }
+
+// A copy under a logo matches its original with a differing rectangle;
+// found alone it is lifted (match.Resolve), with another asset that
+// differs in the same place matching too it is not.
+func TestSearchOverlaid(t *testing.T) {
+	e, _ := openTest(t)
+	bridge := register(t, e, td+"bridge-mods/aaa-orig.jpg")
+	register(t, e, labelme+"q0122.jpg")
+	bridgePix := decode(t, td+"bridge-mods/aaa-orig.jpg")
+	red, blue := color.RGBA{220, 20, 30, 255}, color.RGBA{20, 40, 230, 255}
+	query := encodeJPEG(t, badgeOver(bridgePix, 0.2, red, blue), 90)
+
+	ms := search(t, e, query)
+	if len(ms) != 1 || ms[0].Asset.ID != bridge.ID {
+		t.Fatalf("matches %+v, want the bridge alone", ms)
+	}
+	m := ms[0]
+	if m.Alone != match.AloneOverlay || m.Score < 0.85 || m.Score >= match.SureScore || m.Occlusion == nil || m.Occlusion.Share > 0.3 {
+		t.Fatalf("overlaid copy: score %v alone %q occlusion %+v", m.Score, m.Alone, m.Occlusion)
+	}
+
+	// A look-alike registered beside it: the bridge under a yellow and
+	// black sign as large, also one differing rectangle away from the
+	// query. The two compete, and neither is lifted.
+	sibling := badgeOver(bridgePix, 0.3, color.RGBA{250, 220, 0, 255}, color.RGBA{0, 0, 0, 255})
+	res, err := e.Register(context.Background(), &RegisterRequest{Data: encodeJPEG(t, sibling, 95)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ms = search(t, e, query)
+	var got *match.Match
+	for i := range ms {
+		if ms[i].Asset.ID == bridge.ID {
+			got = &ms[i]
+		}
+		if ms[i].Alone != "" {
+			t.Errorf("%s lifted with a competitor: %+v", ms[i].Asset.Source, ms[i])
+		}
+	}
+	if got == nil || len(ms) < 2 {
+		t.Fatalf("matches %+v, want the bridge and %s", ms, res.Asset.Nid)
+	}
+	if got.Score >= m.Score {
+		t.Errorf("with a competitor the bridge scored %v, alone %v", got.Score, m.Score)
+	}
+}

@@ -320,7 +320,8 @@ func (e *Engine) Search(ctx context.Context, req *SearchRequest) (*SearchRespons
 		q = &match.Query{Exact: res.Exact, Pixels: res.Pixels}
 	}
 	// Candidates: every asset an exact map names, and every asset within
-	// PDQ distance 31 that could still reach MinScore.
+	// PDQ distance 31 (whatever MinScore: a weak match still competes
+	// with the others, see match.Resolve).
 	cands := map[uint32]*match.Candidate{}
 	add := func(id uint32) *match.Candidate {
 		c, ok := cands[id]
@@ -341,9 +342,6 @@ func (e *Engine) Search(ctx context.Context, req *SearchRequest) (*SearchRespons
 			add(id)
 		}
 		for _, h := range e.pdq.Search(p.PDQDihedral[:], match.MaxNearExactDistance) {
-			if _, known := cands[uint32(h.ID)]; !known && match.MaxPDQScore(h.Distance) < req.MinScore {
-				continue
-			}
 			c := add(uint32(h.ID))
 			c.PDQDistance, c.PDQVariant = h.Distance, h.Variant
 		}
@@ -368,6 +366,7 @@ func (e *Engine) Search(ctx context.Context, req *SearchRequest) (*SearchRespons
 	for _, nid := range req.Exclude {
 		excluded[nid] = true
 	}
+	var judged []match.Match
 	for _, a := range assets {
 		if excluded[a.Nid] {
 			continue
@@ -375,7 +374,15 @@ func (e *Engine) Search(ctx context.Context, req *SearchRequest) (*SearchRespons
 		c := cands[uint32(a.ID)]
 		c.Asset = a
 		completeEvidence(q, c, slices.Contains(verify, uint32(a.ID)))
-		if m, ok := match.Judge(*q, *c); ok && m.Score >= req.MinScore {
+		if m, ok := match.Judge(*q, *c); ok {
+			judged = append(judged, m)
+		}
+	}
+	// Weigh the matches against each other, then keep those scored high
+	// enough.
+	match.Resolve(judged)
+	for _, m := range judged {
+		if m.Score >= req.MinScore {
 			m.Asset = withoutFeatures(m.Asset)
 			resp.Matches = append(resp.Matches, m)
 		}

@@ -35,8 +35,8 @@ func TestScoreBands(t *testing.T) {
 		if likely := s >= LikelyScore; likely != (d <= 13) {
 			t.Errorf("distance %d: score %v, likely %v", d, s, likely)
 		}
-		if m := MaxPDQScore(d); m < s || (m >= SureScore) != (d <= alignedColorFarMaxDistance) {
-			t.Errorf("distance %d: MaxPDQScore %v (aligned pixels and colours can make a PDQ match sure up to distance %d)", d, m, alignedColorFarMaxDistance)
+		if m := alignedColorScore(d, 1); (m >= SureScore) != (d <= alignedColorFarMaxDistance) {
+			t.Errorf("distance %d: alignedColorScore %v (aligned pixels and colours can make a PDQ match sure up to distance %d)", d, m, alignedColorFarMaxDistance)
 		}
 	}
 	// Beyond distance 10, the aligned pixels decide: sure from 0.997 (up

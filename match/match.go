@@ -178,6 +178,14 @@ type Match struct {
 	// drawn differently), and how well the rest agrees; omitted when no
 	// cell disagrees or the pixels were not compared.
 	Occlusion *Occlusion `json:"occlusion,omitempty"`
+	// Alone says why the score was lifted because no other asset competes
+	// for the query (Resolve): AloneOverlay, the query is this asset under
+	// an overlay (a caption, a logo: every differing cell in one
+	// Occlusion rectangle). Empty when not lifted.
+	Alone string `json:"alone,omitempty"`
+	// OutscoredBy is the Nid of the asset that explains the same part of
+	// the query better, when that capped this match's score (Resolve).
+	OutscoredBy string `json:"outscored_by,omitempty"`
 
 	// colorCells is the number of cells ColorOff is a share of.
 	colorCells int
@@ -325,16 +333,6 @@ func Judge(q Query, c Candidate) (Match, bool) {
 		}
 	}
 	return m, true
-}
-
-// MaxPDQScore is the highest score a match found by PDQ alone at distance
-// d can get: callers skip candidates that cannot reach the score they want
-// without loading them.
-func MaxPDQScore(d int) float64 {
-	if d < 0 || d > MaxNearExactDistance {
-		return 0
-	}
-	return max(nearExactScore(d), corroboratedScore(d), alignedScore(d, 1), alignedColorScore(d, 1))
 }
 
 // corroboratedScore is the score of a PDQ match at distance d whose pHash

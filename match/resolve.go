@@ -1,0 +1,184 @@
+package match
+
+import (
+	"math"
+
+	"github.com/sleuthhq/sleuth"
+	"github.com/sleuthhq/sleuth/fingerprint"
+)
+
+// A query's matches are judged one asset at a time (Judge); Resolve then
+// weighs them against each other. Two ideas, both measured on the accuracy
+// benchmark (docs/MATCHING.md, "Competing matches"):
+//
+//   - A picture that one asset explains cleanly (an exact match, or a
+//     comparison of the pixels with no cell off) is not also a copy of a
+//     second asset that explains the same part of the query with some
+//     cells off (Match.Occlusion) and a score lower by dominanceMargin or
+//     more: that one is
+//     a look-alike of the first (a sibling token of one collection, a
+//     numbered clipart series) and keeps at most dominatedScore. Copies
+//     registered beside their original are not touched: a clean copy
+//     agrees with the query everywhere too, and two assets whose PDQ
+//     hashes are at most samePDQDistance apart never compete.
+//   - A copy under a caption or a logo differs from its original in one
+//     rectangle, and so do two tokens drawn from one template (a face's
+//     expression, a clock's hands). What tells them apart is the rest of
+//     the index: a token's siblings match the query too, each with its
+//     own differing rectangle, where an overlaid copy of a work matches
+//     that work alone. A match that passes the overlay rule
+//     (overlayScore) is lifted to overlayLiftScore when no other asset
+//     competes with it at all.
+//
+// Reasons for a lift, as reported in Match.Alone.
+const (
+	AloneOverlay = "overlay"
+)
+
+const (
+	// samePDQDistance: assets whose PDQ hashes are at most this far apart
+	// are one work registered twice; they never compete.
+	samePDQDistance = 4
+	// dominanceMargin and dominatedScore: a match with cells off, scored
+	// at least dominanceMargin below a competing clean one, keeps at most
+	// dominatedScore.
+	dominanceMargin = 0.01
+	dominatedScore  = 0.85
+	// overlayLiftScore is the score of an overlaid copy found alone: the
+	// top of the likely band (0.85, as a sure match whose colours differ,
+	// capByColor), as such matches were 99.7% true on the benchmark, short
+	// of the sure band's 99.9%.
+	overlayLiftScore = 0.85
+)
+
+// The overlay rule (overlayScore): the deciding comparison found every
+// disagreeing cell inside one rectangle (Match.Occlusion) of at most
+// overlayMaxShare of the compared cells, the cells outside it agree to
+// occludedCorrelation (over at least minCells of them), and the local
+// features agree: >= sureInliers inliers, an inlier ratio >=
+// overlayInlierRatio, a guided ratio >= overlayGuidedRatio, coverage >=
+// sureCoverage and a trimmed thumbnail correlation >= sureCorrelation.
+// Measured on the 2026-12-05 midday benchmark run (rescored offline):
+// 1,209 true and 813 false matches scored under SureScore passed the
+// looser form of the rule (share 0.3, inlier ratio 0.3); of the false
+// ones, 806 had another asset competing, of the true ones 195.
+const (
+	overlayMaxShare    = 0.3
+	overlayInlierRatio = 0.5
+	overlayGuidedRatio = 0.6
+)
+
+// overlayScore is overlayLiftScore when m's evidence passes the overlay
+// rule, 0 otherwise. It reads the match's own evidence, as reported.
+func (m *Match) overlayScore() float64 {
+	o := m.Occlusion
+	if o == nil || m.Correlation == nil || m.Inliers < sureInliers {
+		return 0
+	}
+	if o.Share > overlayMaxShare || o.Cells < minCells || o.Correlation < occludedCorrelation {
+		return 0
+	}
+	if m.InlierRatio < overlayInlierRatio || m.GuidedInlierRatio < overlayGuidedRatio ||
+		m.Coverage < sureCoverage || *m.Correlation < sureCorrelation {
+		return 0
+	}
+	return overlayLiftScore
+}
+
+// queryShare is the share of the query a match explains: its query
+// overlap, or the whole picture for the tiers that compare whole pictures.
+func (m *Match) queryShare() float64 {
+	if m.QueryOverlap > 0 {
+		return m.QueryOverlap
+	}
+	return 1
+}
+
+// clean reports whether the match explains its part of the query with no
+// cell off: an exact match, or pixels compared (whole, aligned, or by the
+// local features' transform) with no disagreeing cell.
+func (m *Match) clean() bool {
+	if m.Tier == TierExact {
+		return true
+	}
+	return (m.Correlation != nil || m.AlignedCorrelation != nil) && m.Occlusion == nil
+}
+
+// assetPDQ returns the asset's PDQ hash, if it has one.
+func assetPDQ(a *sleuth.Asset) (fingerprint.PDQ, bool) {
+	if a == nil {
+		return fingerprint.PDQ{}, false
+	}
+	p, ok := a.PerceptualOf(sleuth.KindPDQ)
+	if !ok {
+		return fingerprint.PDQ{}, false
+	}
+	h, err := fingerprint.ParsePDQ(p.Hash)
+	return h, err == nil
+}
+
+// Resolve weighs a query's matches against each other (see above): it
+// lifts the overlaid copies that no other asset competes with and caps
+// the matches another one outscores, recording why (Match.Alone,
+// Match.OutscoredBy). ms must hold every match Judge returned for the
+// query, whatever its score: a weak match still competes.
+func Resolve(ms []Match) {
+	n := len(ms)
+	if n == 0 {
+		return
+	}
+	hashes := make([]fingerprint.PDQ, n)
+	hashed := make([]bool, n)
+	for i := range ms {
+		hashes[i], hashed[i] = assetPDQ(ms[i].Asset)
+	}
+	competes := func(i, j int) bool {
+		if i == j {
+			return false
+		}
+		if hashed[i] && hashed[j] && hashes[i].Distance(hashes[j]) <= samePDQDistance {
+			return false
+		}
+		// Two parts of the query that cannot both fit: they overlap.
+		return ms[i].queryShare()+ms[j].queryShare() > 1
+	}
+	clean := make([]bool, n)
+	for i := range ms {
+		clean[i] = ms[i].clean()
+	}
+	scores := make([]float64, n)
+	for i := range ms {
+		scores[i] = ms[i].Score
+		if s := ms[i].overlayScore(); s > ms[i].Score {
+			alone := true
+			for j := range ms {
+				if competes(i, j) {
+					alone = false
+					break
+				}
+			}
+			if alone {
+				scores[i] = s
+				ms[i].Alone = AloneOverlay
+			}
+		}
+	}
+	for i := range ms {
+		best := -1
+		for j := range ms {
+			if ms[i].Occlusion == nil || !clean[j] || !competes(i, j) || scores[j]-scores[i] < dominanceMargin-1e-9 {
+				continue
+			}
+			// The best competitor names the cap (ties: the smaller Nid).
+			if best < 0 || scores[j] > scores[best] || (scores[j] == scores[best] && ms[j].Asset.Nid < ms[best].Asset.Nid) {
+				best = j
+			}
+		}
+		ms[i].Score = scores[i]
+		if best >= 0 && scores[i] > dominatedScore {
+			ms[i].Score = dominatedScore
+			ms[i].OutscoredBy = ms[best].Asset.Nid
+		}
+		ms[i].Score = math.Round(ms[i].Score*1000) / 1000
+	}
+}

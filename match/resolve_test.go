@@ -1,0 +1,173 @@
+package match
+
+import (
+	"fmt"
+	"testing"
+
+	"github.com/sleuthhq/sleuth"
+	"github.com/sleuthhq/sleuth/fingerprint"
+)
+
+// pdqAsset is an asset named nid whose PDQ hash has the first flips bits
+// set (so two such assets are |a-b| bits apart); flips < 0 leaves it
+// without a PDQ.
+func pdqAsset(nid string, flips int) *sleuth.Asset {
+	a := &sleuth.Asset{Nid: nid}
+	if flips >= 0 {
+		var h fingerprint.PDQ
+		for i := 0; i < flips; i++ {
+			h[i/8] |= 1 << (i % 8)
+		}
+		a.Perceptual = []sleuth.Perceptual{{Kind: sleuth.KindPDQ, Hash: h.String()}}
+	}
+	return a
+}
+
+// overlaid is a local-features match that passes the overlay rule, scored
+// as Judge leaves such matches (its colours differ).
+func overlaid(a *sleuth.Asset) Match {
+	c := 1.0
+	return Match{Asset: a, Tier: TierEdited, Score: 0.5, Method: MethodLocalFeatures,
+		QueryOverlap: 1, AssetOverlap: 1, Inliers: 120, InlierRatio: 0.7, GuidedInlierRatio: 0.8,
+		Coverage: 0.95, Correlation: &c,
+		Occlusion: &Occlusion{Share: 0.08, Correlation: 0.999, Cells: 900, LumaOff: 40, ColorOff: 12}}
+}
+
+func TestOverlayScore(t *testing.T) {
+	for _, tt := range []struct {
+		name string
+		edit func(*Match)
+		want float64
+	}{
+		{"passes", func(*Match) {}, overlayLiftScore},
+		{"no occlusion", func(m *Match) { m.Occlusion = nil }, 0},
+		{"pixels not compared", func(m *Match) { m.Correlation = nil }, 0},
+		{"rectangle too large", func(m *Match) { m.Occlusion.Share = 0.31 }, 0},
+		{"rectangle at the bound", func(m *Match) { m.Occlusion.Share = overlayMaxShare }, overlayLiftScore},
+		{"rest disagrees", func(m *Match) { m.Occlusion.Correlation = 0.99 }, 0},
+		{"too few cells outside", func(m *Match) { m.Occlusion.Cells = minCells - 1 }, 0},
+		{"few inliers", func(m *Match) { m.Inliers = sureInliers - 1 }, 0},
+		{"low inlier ratio", func(m *Match) { m.InlierRatio = 0.49 }, 0},
+		{"low guided ratio", func(m *Match) { m.GuidedInlierRatio = 0.59 }, 0},
+		{"low coverage", func(m *Match) { m.Coverage = 0.4 }, 0},
+		{"low correlation", func(m *Match) { c := 0.94; m.Correlation = &c }, 0},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			m := overlaid(pdqAsset("a", 0))
+			o := *m.Occlusion
+			m.Occlusion = &o
+			tt.edit(&m)
+			if got := m.overlayScore(); got != tt.want {
+				t.Errorf("overlayScore = %v, want %v", got, tt.want)
+			}
+		})
+	}
+}
+
+func TestResolve(t *testing.T) {
+	// pdq is a PDQ match whose aligned pixels agree in every cell, off
+	// the same with some cells off.
+	pdq := func(a *sleuth.Asset, score float64) Match {
+		r := 0.999
+		return Match{Asset: a, Tier: TierNearExact, Score: score, Fingerprint: ByPDQ, AlignedCorrelation: &r}
+	}
+	off := func(m Match) Match {
+		m.Occlusion = &Occlusion{Share: 0.05, Correlation: 0.999, Cells: 900, LumaOff: 12}
+		return m
+	}
+	part := func(m Match, share float64) Match { m.QueryOverlap = share; return m }
+	type want struct {
+		score       float64
+		alone       string
+		outscoredBy string
+	}
+	for _, tt := range []struct {
+		name string
+		ms   []Match
+		want []want
+	}{
+		{"alone, overlaid: lifted", []Match{overlaid(pdqAsset("a", 0))},
+			[]want{{overlayLiftScore, AloneOverlay, ""}}},
+		{"a sibling matches too: not lifted", []Match{overlaid(pdqAsset("a", 0)), pdq(pdqAsset("b", 40), 0.3)},
+			[]want{{0.5, "", ""}, {0.3, "", ""}}},
+		{"the same work registered twice: both lifted", []Match{overlaid(pdqAsset("a", 0)), overlaid(pdqAsset("b", samePDQDistance))},
+			[]want{{overlayLiftScore, AloneOverlay, ""}, {overlayLiftScore, AloneOverlay, ""}}},
+		{"another part of the query: lifted", []Match{part(overlaid(pdqAsset("a", 0)), 0.4), part(pdq(pdqAsset("b", 40), 0.6), 0.5)},
+			[]want{{overlayLiftScore, AloneOverlay, ""}, {0.6, "", ""}}},
+		{"a look-alike outscored", []Match{pdq(pdqAsset("a", 0), 0.99), off(pdq(pdqAsset("b", 12), 0.93))},
+			[]want{{0.99, "", ""}, {dominatedScore, "", "a"}}},
+		{"an exact match outscores", []Match{{Asset: pdqAsset("a", 0), Tier: TierExact, Score: 1}, off(pdq(pdqAsset("b", 12), 0.93))},
+			[]want{{1, "", ""}, {dominatedScore, "", "a"}}},
+		{"a clean copy beside its original: kept", []Match{pdq(pdqAsset("a", 0), 0.99), pdq(pdqAsset("b", 12), 0.93)},
+			[]want{{0.99, "", ""}, {0.93, "", ""}}},
+		{"outscored by a match with cells off: kept", []Match{off(pdq(pdqAsset("a", 0), 0.99)), off(pdq(pdqAsset("b", 12), 0.93))},
+			[]want{{0.99, "", ""}, {0.93, "", ""}}},
+		{"no cell shown off: kept", []Match{{Asset: pdqAsset("a", 0), Tier: TierExact, Score: 1}, {Asset: pdqAsset("b", 16), Tier: TierNearExact, Score: 0.885}},
+			[]want{{1, "", ""}, {0.885, "", ""}}},
+		{"pixels not compared: not clean", []Match{{Asset: pdqAsset("a", 0), Tier: TierNearExact, Score: 0.99}, off(pdq(pdqAsset("b", 12), 0.93))},
+			[]want{{0.99, "", ""}, {0.93, "", ""}}},
+		{"within the margin: kept", []Match{pdq(pdqAsset("a", 0), 0.935), off(pdq(pdqAsset("b", 12), 0.93))},
+			[]want{{0.935, "", ""}, {0.93, "", ""}}},
+		{"at the margin: capped", []Match{pdq(pdqAsset("a", 0), 0.94), off(pdq(pdqAsset("b", 12), 0.93))},
+			[]want{{0.94, "", ""}, {dominatedScore, "", "a"}}},
+		{"already likely: unchanged", []Match{pdq(pdqAsset("a", 0), 0.99), off(pdq(pdqAsset("b", 12), 0.6))},
+			[]want{{0.99, "", ""}, {0.6, "", ""}}},
+		{"outscored by the best of several", []Match{pdq(pdqAsset("a", 0), 0.95), pdq(pdqAsset("b", 12), 0.99), off(pdq(pdqAsset("c", 30), 0.92))},
+			[]want{{0.95, "", ""}, {0.99, "", ""}, {dominatedScore, "", "b"}}},
+		{"one work twice: no cap", []Match{pdq(pdqAsset("a", 0), 0.99), off(pdq(pdqAsset("b", 3), 0.93))},
+			[]want{{0.99, "", ""}, {0.93, "", ""}}},
+		{"no PDQ: distinct", []Match{pdq(pdqAsset("a", -1), 0.99), off(pdq(pdqAsset("b", -1), 0.93))},
+			[]want{{0.99, "", ""}, {dominatedScore, "", "a"}}},
+		{"another part of the query: kept", []Match{part(pdq(pdqAsset("a", 0), 0.99), 0.5), part(off(pdq(pdqAsset("b", 40), 0.93)), 0.4)},
+			[]want{{0.99, "", ""}, {0.93, "", ""}}},
+		{"a competitor blocks the lift", []Match{overlaid(pdqAsset("a", 0)), part(pdq(pdqAsset("b", 40), 0.88), 0.5)},
+			[]want{{0.5, "", ""}, {0.88, "", ""}}},
+		{"a lifted match outscores no one", []Match{overlaid(pdqAsset("a", 0)), overlaid(pdqAsset("b", 2))},
+			[]want{{overlayLiftScore, AloneOverlay, ""}, {overlayLiftScore, AloneOverlay, ""}}},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			Resolve(tt.ms)
+			for i, w := range tt.want {
+				m := tt.ms[i]
+				if got := (want{m.Score, m.Alone, m.OutscoredBy}); got != w {
+					t.Errorf("match %d (%s): got %+v, want %+v", i, m.Asset.Nid, got, w)
+				}
+			}
+		})
+	}
+	Resolve(nil) // no matches: nothing to do
+}
+
+// TestResolveOrderFree checks that the outcome does not depend on the
+// order the matches come in.
+func TestResolveOrderFree(t *testing.T) {
+	mk := func() []Match {
+		ms := []Match{overlaid(pdqAsset("a", 0))}
+		for i, s := range []float64{0.99, 0.93, 0.95, 0.6} {
+			r := 0.999
+			m := Match{Asset: pdqAsset(fmt.Sprint("p", i), 20+10*i), Tier: TierNearExact, Score: s, AlignedCorrelation: &r}
+			if i%2 == 1 {
+				m.Occlusion = &Occlusion{Share: 0.1}
+			}
+			ms = append(ms, m)
+		}
+		return ms
+	}
+	ref := mk()
+	Resolve(ref)
+	byNid := map[string]Match{}
+	for _, m := range ref {
+		byNid[m.Asset.Nid] = m
+	}
+	ms := mk()
+	for i, j := 0, len(ms)-1; i < j; i, j = i+1, j-1 {
+		ms[i], ms[j] = ms[j], ms[i]
+	}
+	Resolve(ms)
+	for _, m := range ms {
+		r := byNid[m.Asset.Nid]
+		if m.Score != r.Score || m.Alone != r.Alone || m.OutscoredBy != r.OutscoredBy {
+			t.Errorf("%s: %v/%q/%q reversed, %v/%q/%q in order", m.Asset.Nid, m.Score, m.Alone, m.OutscoredBy, r.Score, r.Alone, r.OutscoredBy)
+		}
+	}
+}

@@ -64,6 +64,44 @@ func TestOverlayScore(t *testing.T) {
 	}
 }
 
+// agreeing is a local-features match whose pixels and colours agree in
+// every cell but with few keypoints found again, scored as FeatureScore
+// leaves it.
+func agreeing(a *sleuth.Asset) Match {
+	c, f, off := 1.0, 0.999, 0.0
+	return Match{Asset: a, Tier: TierEdited, Score: 0.48, Method: MethodLocalFeatures,
+		QueryOverlap: 0.3, AssetOverlap: 1, Inliers: 40, InlierRatio: 0.22, GuidedInlierRatio: 0.45,
+		Coverage: 0.8, Correlation: &c, FullCorrelation: &f, ColorOff: &off}
+}
+
+func TestAgreeScore(t *testing.T) {
+	for _, tt := range []struct {
+		name string
+		edit func(*Match)
+		want float64
+	}{
+		{"passes", func(*Match) {}, SureScore},
+		{"a cell off", func(m *Match) { m.Occlusion = &Occlusion{Share: 0.01} }, 0},
+		{"colours not compared", func(m *Match) { m.ColorOff = nil }, 0},
+		{"a colour cell off", func(m *Match) { c := 0.004; m.ColorOff = &c }, 0},
+		{"pixels not compared", func(m *Match) { m.Correlation, m.FullCorrelation = nil, nil }, 0},
+		{"full correlation low", func(m *Match) { f := 0.997; m.FullCorrelation = &f }, 0},
+		{"trimmed correlation low", func(m *Match) { c := 0.94; m.Correlation = &c }, 0},
+		{"few inliers", func(m *Match) { m.Inliers = MinInliers - 1 }, 0},
+		{"inliers at the bound", func(m *Match) { m.Inliers = MinInliers }, SureScore},
+		{"low coverage", func(m *Match) { m.Coverage = 0.49 }, 0},
+		{"low guided ratio", func(m *Match) { m.GuidedInlierRatio = 0.19 }, 0},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			m := agreeing(pdqAsset("a", 0))
+			tt.edit(&m)
+			if got := m.agreeScore(); got != tt.want {
+				t.Errorf("agreeScore = %v, want %v", got, tt.want)
+			}
+		})
+	}
+}
+
 func TestResolve(t *testing.T) {
 	// pdq is a PDQ match whose aligned pixels agree in every cell, off
 	// the same with some cells off.
@@ -120,6 +158,14 @@ func TestResolve(t *testing.T) {
 			[]want{{0.99, "", ""}, {dominatedScore, "", "a"}}},
 		{"another part of the query: kept", []Match{part(pdq(pdqAsset("a", 0), 0.99), 0.5), part(off(pdq(pdqAsset("b", 40), 0.93)), 0.4)},
 			[]want{{0.99, "", ""}, {0.93, "", ""}}},
+		{"agreeing, alone: sure", []Match{agreeing(pdqAsset("a", 0))},
+			[]want{{SureScore, AloneAgrees, ""}}},
+		{"agreeing, with a sibling: not lifted", []Match{agreeing(pdqAsset("a", 0)), part(pdq(pdqAsset("b", 40), 0.4), 0.9)},
+			[]want{{0.48, "", ""}, {0.4, "", ""}}},
+		{"agreeing beside another part of the query: lifted", []Match{agreeing(pdqAsset("a", 0)), part(pdq(pdqAsset("b", 40), 0.4), 0.6)},
+			[]want{{SureScore, AloneAgrees, ""}, {0.4, "", ""}}},
+		{"already sure: unchanged", []Match{func() Match { m := agreeing(pdqAsset("a", 0)); m.Score = 0.95; return m }()},
+			[]want{{0.95, "", ""}}},
 		{"a competitor blocks the lift", []Match{overlaid(pdqAsset("a", 0)), part(pdq(pdqAsset("b", 40), 0.88), 0.5)},
 			[]want{{0.5, "", ""}, {0.88, "", ""}}},
 		{"a lifted match outscores no one", []Match{overlaid(pdqAsset("a", 0)), overlaid(pdqAsset("b", 2))},

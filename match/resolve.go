@@ -8,19 +8,19 @@ import (
 )
 
 // A query's matches are judged one asset at a time (Judge); Resolve then
-// weighs them against each other. Two ideas, both measured on the accuracy
-// benchmark (docs/MATCHING.md, "Competing matches"):
+// weighs them against each other. Three rules, each measured on the
+// accuracy benchmark (docs/MATCHING.md, "Competing matches"):
 //
 //   - A picture that one asset explains cleanly (an exact match, or a
 //     comparison of the pixels with no cell off) is not also a copy of a
 //     second asset that explains the same part of the query with some
 //     cells off (Match.Occlusion) and a score lower by dominanceMargin or
-//     more: that one is
-//     a look-alike of the first (a sibling token of one collection, a
-//     numbered clipart series) and keeps at most dominatedScore. Copies
-//     registered beside their original are not touched: a clean copy
-//     agrees with the query everywhere too, and two assets whose PDQ
-//     hashes are at most samePDQDistance apart never compete.
+//     more: that one is a look-alike of the first (a sibling token of one
+//     collection, a numbered clipart series) and keeps at most
+//     dominatedScore. Copies registered beside their original are not
+//     touched: a clean copy agrees with the query everywhere too, and two
+//     assets whose PDQ hashes are at most samePDQDistance apart never
+//     compete.
 //   - A copy under a caption or a logo differs from its original in one
 //     rectangle, and so do two tokens drawn from one template (a face's
 //     expression, a clock's hands). What tells them apart is the rest of
@@ -31,14 +31,13 @@ import (
 //     competes with it at all.
 //   - A match whose pixels and colours agree in every compared cell
 //     (local features verified) but whose keypoints mostly do not come
-//     back (a copy
-//     turned, cropped or set in a larger picture, its keypoints on other
-//     pyramid levels) is as sure as the five ways of FeatureScore when
-//     no other asset competes with it (agreeScore): look-alikes that
-//     agree cell for cell with the query come in sets (a theme's sky and
-//     its mirror image, star polygons of nearby point counts), and the
-//     set matches together.
-//
+//     back (a copy turned, cropped or set in a larger picture, its
+//     keypoints on other pyramid levels) is as sure as the five ways of
+//     FeatureScore when no other asset competes with it (agreeScore):
+//     look-alikes that agree cell for cell with the query come in sets (a
+//     theme's sky and its mirror image, star polygons of nearby point
+//     counts), and the set matches together.
+
 // Reasons for a lift, as reported in Match.Alone.
 const (
 	AloneOverlay = "overlay"
@@ -153,10 +152,10 @@ func assetPDQ(a *sleuth.Asset) (fingerprint.PDQ, bool) {
 
 // Resolve weighs a query's matches against each other (see above): it
 // lifts the overlaid and the agreeing copies that no other asset competes
-// with and caps
-// the matches another one outscores, recording why (Match.Alone,
-// Match.OutscoredBy). ms must hold every match Judge returned for the
-// query, whatever its score: a weak match still competes.
+// with and caps the matches another one outscores, recording why
+// (Match.Alone, Match.OutscoredBy). ms must hold every match Judge
+// returned for the query, whatever its score (a weak match still
+// competes), each with its asset.
 func Resolve(ms []Match) {
 	n := len(ms)
 	if n == 0 {
@@ -176,6 +175,12 @@ func Resolve(ms []Match) {
 		}
 		// Two parts of the query that cannot both fit: they overlap.
 		return ms[i].queryShare()+ms[j].queryShare() > 1
+	}
+	nid := func(i int) string {
+		if ms[i].Asset == nil {
+			return ""
+		}
+		return ms[i].Asset.Nid
 	}
 	clean := make([]bool, n)
 	for i := range ms {
@@ -210,14 +215,14 @@ func Resolve(ms []Match) {
 				continue
 			}
 			// The best competitor names the cap (ties: the smaller Nid).
-			if best < 0 || scores[j] > scores[best] || (scores[j] == scores[best] && ms[j].Asset.Nid < ms[best].Asset.Nid) {
+			if best < 0 || scores[j] > scores[best] || (scores[j] == scores[best] && nid(j) < nid(best)) {
 				best = j
 			}
 		}
 		ms[i].Score = scores[i]
 		if best >= 0 && scores[i] > dominatedScore {
 			ms[i].Score = dominatedScore
-			ms[i].OutscoredBy = ms[best].Asset.Nid
+			ms[i].OutscoredBy = nid(best)
 		}
 		ms[i].Score = math.Round(ms[i].Score*1000) / 1000
 	}

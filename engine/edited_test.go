@@ -267,9 +267,9 @@ func TestSearchOverlaid(t *testing.T) {
 		t.Fatalf("overlaid copy: score %v alone %q occlusion %+v", m.Score, m.Alone, m.Occlusion)
 	}
 
-	// A look-alike registered beside it: the bridge under a yellow and
-	// black sign as large, also one differing rectangle away from the
-	// query. The two compete, and neither is lifted.
+	// A look-alike registered beside it: the bridge under a larger yellow
+	// and black sign, also one differing rectangle away from the query.
+	// The two compete, and neither is lifted.
 	sibling := badgeOver(bridgePix, 0.3, color.RGBA{250, 220, 0, 255}, color.RGBA{0, 0, 0, 255})
 	res, err := e.Register(context.Background(), &RegisterRequest{Data: encodeJPEG(t, sibling, 95)})
 	if err != nil {

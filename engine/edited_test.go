@@ -291,4 +291,26 @@ func TestSearchOverlaid(t *testing.T) {
 	if got.Score >= m.Score {
 		t.Errorf("with a competitor the bridge scored %v, alone %v", got.Score, m.Score)
 	}
+
+	// The bridge itself, excluded from the results: it still competes,
+	// so the look-alike under the sign is not lifted as its copy.
+	resp, err := e.Search(context.Background(), &SearchRequest{Data: mustRead(t, td+"bridge-mods/aaa-orig.jpg"), Exclude: []string{bridge.Nid}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	found := false
+	for _, x := range resp.Matches {
+		if x.Asset.ID == bridge.ID {
+			t.Errorf("excluded asset returned: %+v", x)
+		}
+		if x.Asset.ID == res.Asset.ID {
+			found = true
+			if x.Alone != "" || x.Score >= 0.85 {
+				t.Errorf("look-alike of an excluded query asset: score %v alone %q", x.Score, x.Alone)
+			}
+		}
+	}
+	if !found {
+		t.Errorf("the look-alike was not returned: %+v", resp.Matches)
+	}
 }

@@ -296,7 +296,9 @@ type SearchRequest struct {
 	Limit int
 	// MinScore drops matches scored lower.
 	MinScore float64
-	// Exclude lists Nids to leave out of the results.
+	// Exclude lists Nids to leave out of the results. They are judged all
+	// the same and compete with the others (match.Resolve): the asset a
+	// query was made from still tells its look-alikes from its copies.
 	Exclude []string
 }
 
@@ -368,9 +370,6 @@ func (e *Engine) Search(ctx context.Context, req *SearchRequest) (*SearchRespons
 	}
 	var judged []match.Match
 	for _, a := range assets {
-		if excluded[a.Nid] {
-			continue
-		}
 		c := cands[uint32(a.ID)]
 		c.Asset = a
 		completeEvidence(q, c, slices.Contains(verify, uint32(a.ID)))
@@ -378,11 +377,12 @@ func (e *Engine) Search(ctx context.Context, req *SearchRequest) (*SearchRespons
 			judged = append(judged, m)
 		}
 	}
-	// Weigh the matches against each other, then keep those scored high
-	// enough.
+	// Weigh the matches against each other (the excluded assets too: a
+	// query made from an asset is a clean match of it, which tells its
+	// look-alikes from copies), then keep those asked for.
 	match.Resolve(judged)
 	for _, m := range judged {
-		if m.Score >= req.MinScore {
+		if m.Score >= req.MinScore && !excluded[m.Asset.Nid] {
 			m.Asset = withoutFeatures(m.Asset)
 			resp.Matches = append(resp.Matches, m)
 		}

@@ -11,16 +11,20 @@ import (
 // weighs them against each other. Three rules, each measured on the
 // accuracy benchmark (docs/MATCHING.md, "Competing matches"):
 //
-//   - A picture that one asset explains cleanly (an exact match, or a
-//     comparison of the pixels with no cell off) is not also a copy of a
-//     second asset that explains the same part of the query with some
-//     cells off (Match.Occlusion) and a score lower by dominanceMargin or
-//     more: that one is a look-alike of the first (a sibling token of one
-//     collection, a numbered clipart series) and keeps at most
-//     dominatedScore. Copies registered beside their original are not
-//     touched: a clean copy agrees with the query everywhere too, and two
-//     assets whose PDQ hashes are at most samePDQDistance apart never
-//     compete.
+//   - A query that one asset explains cleanly (pixels compared with no
+//     cell off) is not also a copy of a second asset that explains the
+//     same part of it with some cells off (Match.Occlusion) and a score
+//     lower by dominanceMargin or more: that one is a look-alike of the
+//     first (a sibling token of one collection, a numbered clipart
+//     series) and keeps at most dominatedScore. Copies registered beside
+//     their original are not touched: a clean copy agrees with the query
+//     everywhere too, and two assets whose PDQ hashes are at most
+//     samePDQDistance apart never compete. Nor does an exact match cap
+//     anything: a query that is a registered asset itself (its owner
+//     looking for copies of it) is a clean match of that asset, and its
+//     edited copies in the index (blurred, under a logo) differ from it
+//     in some cells just as its look-alikes do. It still competes, so
+//     that nothing is lifted beside it.
 //   - A copy under a caption or a logo differs from its original in one
 //     rectangle, and so do two tokens drawn from one template (a face's
 //     expression, a clock's hands). What tells them apart is the rest of
@@ -129,7 +133,8 @@ func (m *Match) queryShare() float64 {
 
 // clean reports whether the match explains its part of the query with no
 // cell off: an exact match, or pixels compared (whole, aligned, or by the
-// local features' transform) with no disagreeing cell.
+// local features' transform) with no disagreeing cell. (An exact match
+// caps no other: see above.)
 func (m *Match) clean() bool {
 	if m.Tier == TierExact {
 		return true
@@ -211,7 +216,7 @@ func Resolve(ms []Match) {
 	for i := range ms {
 		best := -1
 		for j := range ms {
-			if ms[i].Occlusion == nil || !clean[j] || !competes(i, j) || scores[j]-scores[i] < dominanceMargin-1e-9 {
+			if ms[i].Occlusion == nil || !clean[j] || ms[j].Tier == TierExact || !competes(i, j) || scores[j]-scores[i] < dominanceMargin-1e-9 {
 				continue
 			}
 			// The best competitor names the cap (ties: the smaller Nid).

@@ -23,7 +23,10 @@
 // the same template does not.
 //
 // Judge is a pure function: the engine gathers candidates from its indexes
-// and the store, and Judge decides. Everything here is deterministic.
+// and the store, and Judge decides, one asset at a time; Resolve then
+// weighs a query's matches against each other (a look-alike outscored by
+// a clean match is capped, a copy that no other asset competes with can
+// be lifted). Everything here is deterministic.
 package match
 
 import (

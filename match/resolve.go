@@ -21,7 +21,7 @@ import (
 //     everywhere too, and two assets whose PDQ hashes are at most
 //     samePDQDistance apart never compete. Nor does an exact match cap
 //     anything: a query that is a registered asset itself (its owner
-//     looking for copies of it) is a clean match of that asset, and its
+//     looking for copies of it) matches that asset exactly, and its
 //     edited copies in the index (blurred, under a logo) differ from it
 //     in some cells just as its look-alikes do. It still competes, so
 //     that nothing is lifted beside it.
@@ -131,14 +131,11 @@ func (m *Match) queryShare() float64 {
 	return 1
 }
 
-// clean reports whether the match explains its part of the query with no
-// cell off: an exact match, or pixels compared (whole, aligned, or by the
-// local features' transform) with no disagreeing cell. (An exact match
-// caps no other: see above.)
+// clean reports whether the match's pixels were compared (whole, aligned,
+// or by the local features' transform) and no cell disagrees. An exact
+// match compares no pixels, so it is not clean and caps nothing (see
+// above).
 func (m *Match) clean() bool {
-	if m.Tier == TierExact {
-		return true
-	}
 	return (m.Correlation != nil || m.AlignedCorrelation != nil) && m.Occlusion == nil
 }
 
@@ -216,7 +213,7 @@ func Resolve(ms []Match) {
 	for i := range ms {
 		best := -1
 		for j := range ms {
-			if ms[i].Occlusion == nil || !clean[j] || ms[j].Tier == TierExact || !competes(i, j) || scores[j]-scores[i] < dominanceMargin-1e-9 {
+			if ms[i].Occlusion == nil || !clean[j] || !competes(i, j) || scores[j]-scores[i] < dominanceMargin-1e-9 {
 				continue
 			}
 			// The best competitor names the cap (ties: the smaller Nid).

@@ -378,8 +378,9 @@ func (e *Engine) Search(ctx context.Context, req *SearchRequest) (*SearchRespons
 		}
 	}
 	// Weigh the matches against each other (the excluded assets too: a
-	// query made from an asset is a clean match of it, which tells its
-	// look-alikes from copies), then keep those asked for.
+	// query made from an asset matches it exactly, and that match keeps
+	// its look-alikes from being lifted as copies), then keep those asked
+	// for.
 	match.Resolve(judged)
 	for _, m := range judged {
 		if m.Score >= req.MinScore && !excluded[m.Asset.Nid] {

@@ -3,6 +3,7 @@ package corpus
 import (
 	"context"
 	"errors"
+	"fmt"
 	"image"
 	"image/color"
 	"image/png"
@@ -10,6 +11,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 
@@ -297,4 +299,57 @@ func FuzzLoad(f *testing.F) {
 			}
 		}
 	})
+}
+
+// TestAssignRolesStable checks that the role draw does not reshuffle when
+// a duplicate pass keeps one picture fewer: dropping an original changes
+// the role of at most one other picture per role boundary (a holdout
+// becomes an original, a distractor a holdout), where a shuffle of the
+// kept list would redraw them all.
+func TestAssignRolesStable(t *testing.T) {
+	cfg := PrepareConfig{Seed: 7, Originals: 30, Holdout: 30, Backgrounds: 5, Logos: 5,
+		Sources: []Source{{Name: "walls", Backdrop: true}, {Name: "twemoji"}, {Name: "clip"}}}
+	cfg.defaults()
+	var all []Entry
+	for i := range 300 {
+		src := []string{"walls", "twemoji", "clip"}[i%3]
+		all = append(all, Entry{ID: fmt.Sprintf("%064x", i*2654435761), Source: src, Width: 512, Height: 512})
+	}
+	roles := func(entries []Entry) map[string]string {
+		t.Helper()
+		es := slices.Clone(entries)
+		if _, err := assignRoles(es, cfg); err != nil {
+			t.Fatal(err)
+		}
+		out := map[string]string{}
+		for _, e := range es {
+			out[e.ID] = e.Role
+		}
+		return out
+	}
+	before := roles(all)
+	if again := roles(all); !reflect.DeepEqual(before, again) {
+		t.Fatal("same entries and seed, different roles")
+	}
+	var dropped int
+	for i, e := range all {
+		if before[e.ID] == RoleOriginal {
+			dropped = i
+			break
+		}
+	}
+	after := roles(slices.Delete(slices.Clone(all), dropped, dropped+1))
+	changed := 0
+	for id, r := range after {
+		if before[id] != r {
+			changed++
+		}
+	}
+	if changed > 2 {
+		t.Errorf("dropping one original changed %d other roles, want <= 2", changed)
+	}
+	cfg.Seed = 8
+	if other := roles(all); reflect.DeepEqual(before, other) {
+		t.Error("another seed drew the same roles")
+	}
 }

@@ -1,10 +1,13 @@
 package corpus
 
 import (
+	"cmp"
 	"context"
 	"crypto/sha256"
+	"encoding/binary"
 	"encoding/hex"
 	"fmt"
+	"hash/fnv"
 	"image"
 	"image/png"
 	"io"
@@ -420,9 +423,11 @@ func writePNG(path string, img image.Image) error {
 // shorter side), logos (twemoji; any source when there is none), originals
 // and holdouts, each role drawn from the sources in turn so that every
 // source is represented in any prefix of the role, then the distractors,
-// shuffled, up to cfg.Distractors (the rest are left out).
+// up to cfg.Distractors (the rest are left out). Within a source, and
+// among the distractors, pictures are drawn in the order of roleKey, a
+// keyed hash of their ids: removing a picture changes the role of at
+// most one other picture per role boundary.
 func assignRoles(entries []Entry, cfg PrepareConfig) ([]int, error) {
-	rng := rand.New(rand.NewPCG(cfg.Seed, 0xc0ffee))
 	bySource := map[string][]int{}
 	var names []string
 	for i := range entries {
@@ -432,9 +437,19 @@ func assignRoles(entries []Entry, cfg PrepareConfig) ([]int, error) {
 		}
 		bySource[s] = append(bySource[s], i)
 	}
+	// Each source's pictures in the order of a keyed hash of their ids,
+	// not a shuffle of the kept list: a picture that a change of the
+	// duplicate passes keeps or drops moves no other picture, so the
+	// roles (and the measured table) stay comparable across such changes.
+	key := func(i int) uint64 { return roleKey(cfg.Seed, entries[i].ID) }
+	byKey := func(a, b int) int {
+		if c := cmp.Compare(key(a), key(b)); c != 0 {
+			return c
+		}
+		return cmp.Compare(entries[a].ID, entries[b].ID)
+	}
 	for _, s := range names {
-		l := bySource[s]
-		rng.Shuffle(len(l), func(i, j int) { l[i], l[j] = l[j], l[i] })
+		slices.SortFunc(bySource[s], byKey)
 	}
 	backdrop := map[string]bool{}
 	for _, s := range cfg.Sources {
@@ -487,8 +502,7 @@ func assignRoles(entries []Entry, cfg PrepareConfig) ([]int, error) {
 	for _, s := range names {
 		rest = append(rest, bySource[s]...)
 	}
-	slices.Sort(rest)
-	rng.Shuffle(len(rest), func(i, j int) { rest[i], rest[j] = rest[j], rest[i] })
+	slices.SortFunc(rest, byKey)
 	for k, i := range rest {
 		if cfg.Distractors > 0 && k >= cfg.Distractors {
 			break
@@ -497,4 +511,15 @@ func assignRoles(entries []Entry, cfg PrepareConfig) ([]int, error) {
 		order = append(order, i)
 	}
 	return order, nil
+}
+
+// roleKey is the place of the picture id in the role draw for seed:
+// FNV-1a of the seed's 8 bytes and the id.
+func roleKey(seed uint64, id string) uint64 {
+	h := fnv.New64a()
+	var b [8]byte
+	binary.LittleEndian.PutUint64(b[:], seed)
+	h.Write(b[:])
+	h.Write([]byte(id))
+	return h.Sum64()
 }

@@ -248,8 +248,9 @@ func badgeOver(src *image.RGBA, frac float64, a, b color.RGBA) *image.RGBA {
 func abs(v int) int { return max(v, -v) }
 
 // A copy under a logo matches its original with a differing rectangle;
-// found alone it is lifted (match.Resolve), with another asset that
-// differs in the same place matching too it is not.
+// found alone it is lifted (match.Resolve; to sure, as the badge is
+// solid), with another asset that differs in the same place matching too
+// it is not.
 func TestSearchOverlaid(t *testing.T) {
 	e, _ := openTest(t)
 	bridge := register(t, e, td+"bridge-mods/aaa-orig.jpg")
@@ -263,7 +264,8 @@ func TestSearchOverlaid(t *testing.T) {
 		t.Fatalf("matches %+v, want the bridge alone", ms)
 	}
 	m := ms[0]
-	if m.Alone != match.AloneOverlay || m.Score < 0.85 || m.Score >= match.SureScore || m.Occlusion == nil || m.Occlusion.Share > 0.3 {
+	// The badge covers its rectangle (a solid overlay): sure.
+	if m.Alone != match.AloneOverlay || m.Score != match.SureScore || m.Occlusion == nil || m.Occlusion.Share > 0.3 || m.Occlusion.Density < 0.5 {
 		t.Fatalf("overlaid copy: score %v alone %q occlusion %+v", m.Score, m.Alone, m.Occlusion)
 	}
 

@@ -74,6 +74,7 @@ func judgeEdited(q Query, c Candidate) (Match, bool) {
 		if t.Aligned != nil {
 			best.setAligned(t.Aligned)
 		}
+		best.vetoByAligned(t.Aligned)
 		found = true
 	}
 	if g := c.Geometry; g != nil {

@@ -256,3 +256,35 @@ func ptr(p *float64) any {
 	}
 	return *p
 }
+
+// TestJudgeVetoByAligned checks that a PDQ match, whole or trimmed, whose
+// aligned pixels disagree keeps at most alignedVetoScore, and that local
+// features that agree still decide on their own.
+func TestJudgeVetoByAligned(t *testing.T) {
+	q := Query{Exact: fingerprint.Exact{Nid: "bafkq"}, Pixels: &fingerprint.Pixels{PDQ: pdqWithBits(0), PDQQuality: 100}}
+	a := &sleuth.Asset{ID: 1, Nid: "bafka", Perceptual: []sleuth.Perceptual{{Kind: sleuth.KindPDQ, Hash: pdqWithBits(0).String(), Quality: 100}}}
+	al := func(r float64) *AlignedEvidence { return &AlignedEvidence{Correlation: r, Cells: 1024} }
+	trim := func(r float64) *TrimEvidence {
+		return &TrimEvidence{Distance: 0, QueryFraction: 1, AssetFraction: 0.66, QueryQuality: 100, AssetQuality: 100, Aligned: al(r)}
+	}
+	sure := Geometry{Inliers: 60, InlierRatio: 0.9, Coverage: 0.9, Correlation: 0.99, FullCorrelation: 0.99, QueryOverlap: 1, AssetOverlap: 1}
+	for _, c := range []struct {
+		name  string
+		c     Candidate
+		score float64
+	}{
+		{"pdq 0, pixels agree", Candidate{Asset: a, PDQDistance: 0, Aligned: al(0.95)}, nearExactScore(0)},
+		{"pdq 0, pixels at the veto", Candidate{Asset: a, PDQDistance: 0, Aligned: al(alignedVetoCorrelation)}, nearExactScore(0)},
+		{"pdq 0, pixels disagree", Candidate{Asset: a, PDQDistance: 0, Aligned: al(0.85)}, alignedVetoScore},
+		{"pdq 0, not compared", Candidate{Asset: a, PDQDistance: 0}, nearExactScore(0)},
+		{"pdq 30, pixels disagree, below the veto already", Candidate{Asset: a, PDQDistance: 30, Aligned: al(0.5)}, min(nearExactScore(30), alignedVetoScore)},
+		{"trimmed, pixels agree", Candidate{Asset: a, PDQDistance: -1, Trim: trim(0.95)}, TrimScore(0, 1, 0.66)},
+		{"trimmed, pixels disagree", Candidate{Asset: a, PDQDistance: -1, Trim: trim(0.83)}, alignedVetoScore},
+		{"pdq 0, pixels disagree, local features sure", Candidate{Asset: a, PDQDistance: 0, Aligned: al(0.85), Geometry: &sure}, FeatureScore(sure)},
+	} {
+		m, ok := Judge(q, c.c)
+		if !ok || m.Score != c.score {
+			t.Errorf("%s: ok %v, score %v, want %v", c.name, ok, m.Score, c.score)
+		}
+	}
+}

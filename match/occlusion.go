@@ -31,6 +31,11 @@ type Occlusion struct {
 	// disagree (all inside Rect).
 	LumaOff  int `json:"luma_off"`
 	ColorOff int `json:"color_off"`
+	// Density is the share of the thumbnail cells inside Rect that
+	// disagree in luma: near 1 for a solid patch laid over the picture (a
+	// caption, a logo), lower for a look-alike that differs in a few
+	// strokes here and there.
+	Density float64 `json:"density"`
 }
 
 // lumaOffTolerance is how far (in luma levels, 0..255) a thumbnail cell
@@ -91,6 +96,9 @@ func occlusion(us, vs []float64, at []cellAt, colorOff []int) (o *Occlusion, ok 
 		}
 	}
 	o.Share = round3(float64(in) / float64(len(at)))
+	if in > 0 {
+		o.Density = round3(float64(o.LumaOff) / float64(in))
+	}
 	o.Cells = len(at) - in
 	o.Correlation = -1
 	if o.Cells >= minCells {

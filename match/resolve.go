@@ -247,7 +247,9 @@ func Resolve(ms []Match) {
 			}
 			more := scores[j]-scores[i] >= dominanceMargin-1e-9
 			wider := ms[j].queryShare()-ms[i].queryShare() >= partialMargin-1e-9
-			if !(more && ms[i].Occlusion != nil) && !(wider && (more || scores[j] >= SureScore)) {
+			lookalike := more && ms[i].Occlusion != nil
+			part := wider && (more || scores[j] >= SureScore)
+			if !lookalike && !part {
 				continue
 			}
 			// The best competitor names the cap (ties: the smaller Nid).

@@ -441,12 +441,12 @@ func assignRoles(entries []Entry, cfg PrepareConfig) ([]int, error) {
 	// not a shuffle of the kept list: a picture that a change of the
 	// duplicate passes keeps or drops moves no other picture, so the
 	// roles (and the measured table) stay comparable across such changes.
-	key := func(i int) uint64 { return roleKey(cfg.Seed, entries[i].ID) }
+	keys := make([]uint64, len(entries))
+	for i := range entries {
+		keys[i] = roleKey(cfg.Seed, entries[i].ID)
+	}
 	byKey := func(a, b int) int {
-		if c := cmp.Compare(key(a), key(b)); c != 0 {
-			return c
-		}
-		return cmp.Compare(entries[a].ID, entries[b].ID)
+		return cmp.Or(cmp.Compare(keys[a], keys[b]), cmp.Compare(entries[a].ID, entries[b].ID))
 	}
 	for _, s := range names {
 		slices.SortFunc(bySource[s], byKey)

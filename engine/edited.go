@@ -12,7 +12,7 @@ import (
 // The edited tier's candidates (docs/MATCHING.md): assets whose trimmed
 // PDQ is near the query's whole or trimmed PDQ (or whose whole PDQ is near
 // the query's trimmed one), and the assets that most of the query's local
-// feature descriptors vote for. Each is then judged on the trimmed hashes
+// feature descriptors vote for (index.Votes.Search). Each is then judged on the trimmed hashes
 // and on a geometric verification of the local features.
 
 const (
@@ -87,29 +87,15 @@ func storedFeatures(a *sleuth.Asset) *fingerprint.Features {
 	return f
 }
 
-// voteKeys are the vote index entries of a set of features
-// (fingerprint.VoteKey and VoteCheck).
-func voteKeys(f *fingerprint.Features) []index.VoteEntry {
-	if f == nil {
-		return nil
-	}
-	keys := make([]index.VoteEntry, len(f.Points))
-	for i := range f.Points {
-		d := &f.Points[i].Desc
-		keys[i] = index.VoteEntry{Key: fingerprint.VoteKey(d), Check: fingerprint.VoteCheck(d)}
-	}
-	return keys
-}
-
 func (e *Engine) indexFeatures(a *sleuth.Asset) {
 	if f := storedFeatures(a); f != nil {
-		e.votes.Add(index.ID(a.ID), voteKeys(f))
+		e.votes.Add(index.ID(a.ID), index.FeatureEntries(f))
 	}
 }
 
 func (e *Engine) unindexFeatures(a *sleuth.Asset) {
 	if f := storedFeatures(a); f != nil {
-		e.votes.Remove(index.ID(a.ID), voteKeys(f))
+		e.votes.Remove(index.ID(a.ID), index.FeatureEntries(f))
 	}
 }
 
@@ -156,7 +142,7 @@ func (e *Engine) editedCandidates(q *match.Query, add func(uint32) *match.Candid
 	}
 	var verify []uint32
 	if p.Features != nil {
-		for _, h := range e.votes.Search(voteKeys(p.Features), minVotes, MaxVerified) {
+		for _, h := range e.votes.Search(index.FeatureEntries(p.Features), minVotes, MaxVerified) {
 			add(uint32(h.ID))
 			verify = append(verify, uint32(h.ID))
 		}

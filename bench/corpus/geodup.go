@@ -27,7 +27,10 @@ import (
 //
 // The pass runs on the natural sources (the generated tokens are distinct
 // by construction: they are the hard negatives) after the other passes:
-// candidates come from the local features' vote index, one similarity
+// candidates come from the local features' vote index (the votes that
+// agree on one rotation and scale, Votes.SearchConsistent, since the
+// 2026-12-05 evening; before, the votes weighted by how common their
+// descriptor is, which missed plain drawings), one similarity
 // transform is verified (match.Verify), and a pair is merged only when the
 // transform lays one picture almost wholly inside the other (geoDupInside
 // of it) and the pixels agree over everything the two share: the
@@ -100,7 +103,7 @@ func geometricDuplicates(ctx context.Context, dir string, entries []Entry, natur
 	votes := index.NewVotes()
 	for i, s := range feats {
 		if s.f != nil {
-			votes.Add(index.ID(i), voteEntries(s.f))
+			votes.Add(index.ID(i), index.FeatureEntries(s.f))
 		}
 	}
 	progress(prog, "corpus: looking for pictures that are others scaled, cropped or turned")
@@ -131,7 +134,7 @@ func geometricDuplicates(ctx context.Context, dir string, entries []Entry, natur
 			if q == nil {
 				return
 			}
-			for _, h := range votes.Search(voteEntries(q), geoDupMinVotes, geoDupCandidates) {
+			for _, h := range votes.SearchConsistent(index.FeatureEntries(q), geoDupMinVotes, geoDupCandidates) {
 				j := int(h.ID)
 				if j >= i {
 					continue
@@ -162,16 +165,6 @@ func mirror(img *image.RGBA) *image.RGBA {
 		}
 	}
 	return out
-}
-
-// voteEntries are the vote index entries of f's descriptors.
-func voteEntries(f *fingerprint.Features) []index.VoteEntry {
-	es := make([]index.VoteEntry, len(f.Points))
-	for i := range f.Points {
-		d := &f.Points[i].Desc
-		es[i] = index.VoteEntry{Key: fingerprint.VoteKey(d), Check: fingerprint.VoteCheck(d)}
-	}
-	return es
 }
 
 func firstError(ctx context.Context, errs []error) error {

@@ -12,8 +12,9 @@ import (
 // The edited tier's candidates (docs/MATCHING.md): assets whose trimmed
 // PDQ is near the query's whole or trimmed PDQ (or whose whole PDQ is near
 // the query's trimmed one), and the assets that most of the query's local
-// feature descriptors vote for (index.Votes.Search). Each is then judged on the trimmed hashes
-// and on a geometric verification of the local features.
+// feature descriptors vote for (index.Votes.Search). Each is then judged
+// on the trimmed hashes and on a geometric verification of the local
+// features.
 
 const (
 	// MaxVerified bounds the assets a query's local features are verified

@@ -329,9 +329,10 @@ func (v *Votes) SearchConsistent(entries []VoteEntry, minVotes, limit int) []Vot
 				if s.votes[p.id] == 0 {
 					s.touched = append(s.touched, ID(p.id))
 				}
-				if s.votes[p.id] < math.MaxUint16 {
-					s.votes[p.id]++
+				if s.votes[p.id] == math.MaxUint16 {
+					continue // a count that cannot grow: more votes are not kept either
 				}
+				s.votes[p.id]++
 				s.vid = append(s.vid, p.id)
 				s.vbin = append(s.vbin, voteBin(qm, p.meta))
 			}

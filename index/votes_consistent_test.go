@@ -268,3 +268,19 @@ func BenchmarkVotesSearch(b *testing.B) {
 		}
 	})
 }
+
+// More votes than a count holds: kept to the count, no panic.
+func TestSearchConsistentSaturates(t *testing.T) {
+	v := NewVotes()
+	e := VoteEntry{Key: 3, Check: 4, Angle: 40, Level: 1}
+	v.Add(1, []VoteEntry{e})
+	v.Add(2, []VoteEntry{{Key: 3, Check: 5}})
+	q := make([]VoteEntry, 70000)
+	for i := range q {
+		q[i] = e
+	}
+	hits := v.SearchConsistent(q, 1, 5)
+	if len(hits) != 2 || hits[0].ID != 1 || hits[0].Votes != 65535 || hits[0].Score != 65535 {
+		t.Fatalf("hits %v", hits)
+	}
+}

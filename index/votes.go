@@ -98,7 +98,7 @@ type voteScratch struct {
 	score   []float32
 	stamp   []uint32
 	touched []ID
-	reached []uint32
+	reached []posting // one query entry's (reach)
 	// SearchConsistent's: each vote's asset and bin, the votes regrouped
 	// by asset (off: where each asset's begin), one asset's histogram.
 	vid   []uint32
@@ -197,6 +197,44 @@ func (v *Votes) MemoryBytes() int64 {
 	return n + int64(v.maxID+1)*8 // one query's scratch
 }
 
+// scratch takes a query's scratch from the pool, its per-asset arrays
+// sized for every id indexed (and zero: each search clears what it
+// touched). Call with v.mu held.
+func (v *Votes) scratch() *voteScratch {
+	s, _ := v.pool.Get().(*voteScratch)
+	if s == nil {
+		s = new(voteScratch)
+	}
+	if need := int(v.maxID) + 1; len(s.votes) < need {
+		s.votes = make([]uint16, need)
+		s.score = make([]float32, need)
+		s.stamp = make([]uint32, need)
+	}
+	return s
+}
+
+// reach collects in s.reached the postings the qi-th query entry e votes
+// for: under its key or a key one bit away, with a check within
+// MaxCheckDistance of its own, the first such posting of each asset.
+func (v *Votes) reach(e VoteEntry, qi int, s *voteScratch) {
+	k := e.Key & (1<<KeyBits - 1)
+	stamp := uint32(qi + 1)
+	s.reached = s.reached[:0]
+	for b := -1; b < KeyBits; b++ {
+		kk := k
+		if b >= 0 {
+			kk ^= 1 << b
+		}
+		for _, p := range v.buckets[kk] {
+			if s.stamp[p.id] == stamp || bits.OnesCount32(p.check^e.Check) > MaxCheckDistance {
+				continue
+			}
+			s.stamp[p.id] = stamp
+			s.reached = append(s.reached, p)
+		}
+	}
+}
+
 // Search returns up to limit assets with at least minVotes votes, best
 // Score first (then lowest id). A query descriptor votes once for each
 // asset with a posting under its key, or a key one bit away, whose check
@@ -207,35 +245,13 @@ func (v *Votes) Search(entries []VoteEntry, minVotes, limit int) []VoteHit {
 	if v.buckets == nil || len(entries) == 0 || limit <= 0 {
 		return nil
 	}
-	s, _ := v.pool.Get().(*voteScratch)
-	if s == nil {
-		s = new(voteScratch)
-	}
-	if need := int(v.maxID) + 1; len(s.votes) < need {
-		s.votes = make([]uint16, need)
-		s.score = make([]float32, need)
-		s.stamp = make([]uint32, need)
-	}
+	s := v.scratch()
 	s.touched = s.touched[:0]
 	for qi, e := range entries {
-		k := e.Key & (1<<KeyBits - 1)
-		stamp := uint32(qi + 1)
-		s.reached = s.reached[:0]
-		for b := -1; b < KeyBits; b++ {
-			kk := k
-			if b >= 0 {
-				kk ^= 1 << b
-			}
-			for _, p := range v.buckets[kk] {
-				if s.stamp[p.id] == stamp || bits.OnesCount32(p.check^e.Check) > MaxCheckDistance {
-					continue
-				}
-				s.stamp[p.id] = stamp
-				s.reached = append(s.reached, p.id)
-			}
-		}
+		v.reach(e, qi, s)
 		w := 1 / float32(max(1, len(s.reached)))
-		for _, id := range s.reached {
+		for _, p := range s.reached {
+			id := p.id
 			if s.votes[id] == 0 {
 				s.touched = append(s.touched, ID(id))
 			}
@@ -298,44 +314,25 @@ func (v *Votes) SearchConsistent(entries []VoteEntry, minVotes, limit int) []Vot
 	if v.buckets == nil || len(entries) == 0 || limit <= 0 {
 		return nil
 	}
-	s, _ := v.pool.Get().(*voteScratch)
-	if s == nil {
-		s = new(voteScratch)
-	}
+	s := v.scratch()
 	defer v.pool.Put(s)
-	if need := int(v.maxID) + 1; len(s.votes) < need {
-		s.votes = make([]uint16, need)
-		s.score = make([]float32, need)
-		s.stamp = make([]uint32, need)
-	}
 	if need := int(v.maxID) + 1; len(s.off) < need {
 		s.off = make([]uint32, need)
 	}
 	s.touched, s.vid, s.vbin = s.touched[:0], s.vid[:0], s.vbin[:0]
 	for qi, e := range entries {
-		k := e.Key & (1<<KeyBits - 1)
-		stamp := uint32(qi + 1)
+		v.reach(e, qi, s)
 		qm := e.meta()
-		for b := -1; b < KeyBits; b++ {
-			kk := k
-			if b >= 0 {
-				kk ^= 1 << b
+		for _, p := range s.reached {
+			if s.votes[p.id] == 0 {
+				s.touched = append(s.touched, ID(p.id))
 			}
-			for _, p := range v.buckets[kk] {
-				if s.stamp[p.id] == stamp || bits.OnesCount32(p.check^e.Check) > MaxCheckDistance {
-					continue
-				}
-				s.stamp[p.id] = stamp
-				if s.votes[p.id] == 0 {
-					s.touched = append(s.touched, ID(p.id))
-				}
-				if s.votes[p.id] == math.MaxUint16 {
-					continue // a count that cannot grow: more votes are not kept either
-				}
-				s.votes[p.id]++
-				s.vid = append(s.vid, p.id)
-				s.vbin = append(s.vbin, voteBin(qm, p.meta))
+			if s.votes[p.id] == math.MaxUint16 {
+				continue // a count that cannot grow: more votes are not kept either
 			}
+			s.votes[p.id]++
+			s.vid = append(s.vid, p.id)
+			s.vbin = append(s.vbin, voteBin(qm, p.meta))
 		}
 	}
 	// Regroup the votes of the assets with at least minVotes (a counting

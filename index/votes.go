@@ -99,14 +99,17 @@ type voteScratch struct {
 	stamp   []uint32
 	touched []ID
 	reached []posting // one query entry's (reach)
-	// SearchConsistent's: each vote's asset and bin, the votes regrouped
-	// by asset (off: where each asset's begin), one asset's histogram.
-	vid   []uint32
-	vbin  []uint16
-	bins  []uint16
-	off   []uint32
-	cands []ID
-	hist  [consistentBins]uint16
+	// SearchConsistent's: each vote (its asset << 16 | its bin), the
+	// votes regrouped by asset (off: where each asset's begin), the
+	// candidates before and after their counting sort by votes (nth: the
+	// sort's counts), one asset's histogram.
+	vote   []uint64
+	bins   []uint16
+	off    []uint32
+	cands  []ID
+	sorted []ID
+	nth    []uint32
+	hist   [consistentBins]uint16
 }
 
 // noOffset marks an asset whose votes SearchConsistent does not regroup.
@@ -319,7 +322,7 @@ func (v *Votes) SearchConsistent(entries []VoteEntry, minVotes, limit int) []Vot
 	if need := int(v.maxID) + 1; len(s.off) < need {
 		s.off = make([]uint32, need)
 	}
-	s.touched, s.vid, s.vbin = s.touched[:0], s.vid[:0], s.vbin[:0]
+	s.touched, s.vote = s.touched[:0], s.vote[:0]
 	for qi, e := range entries {
 		v.reach(e, qi, s)
 		qm := e.meta()
@@ -331,36 +334,50 @@ func (v *Votes) SearchConsistent(entries []VoteEntry, minVotes, limit int) []Vot
 				continue // a count that cannot grow: more votes are not kept either
 			}
 			s.votes[p.id]++
-			s.vid = append(s.vid, p.id)
-			s.vbin = append(s.vbin, voteBin(qm, p.meta))
+			s.vote = append(s.vote, uint64(p.id)<<16|uint64(voteBin(qm, p.meta)))
 		}
 	}
-	// Regroup the votes of the assets with at least minVotes (a counting
-	// sort), those with the most votes first: an asset's Score is at most
-	// its votes, so the search stops at the first asset with fewer votes
-	// than the limit-th best Score found.
-	cands := s.cands[:0]
+	// Regroup the votes of the assets with at least minVotes, those with
+	// the most votes first (counting sorts: by votes, then the votes by
+	// asset): an asset's Score is at most its votes, so the search stops
+	// at the first asset with fewer votes than the limit-th best Score
+	// found.
+	cands, most := s.cands[:0], 0
 	for _, id := range s.touched {
-		if int(s.votes[id]) >= minVotes {
+		if n := int(s.votes[id]); n >= minVotes {
 			cands = append(cands, id)
+			most = max(most, n)
 		}
 	}
-	slices.SortFunc(cands, func(a, b ID) int {
-		return cmp.Or(cmp.Compare(s.votes[b], s.votes[a]), cmp.Compare(a, b))
-	})
+	s.nth = grow(s.nth, most+1)
+	clear(s.nth)
+	for _, id := range cands {
+		s.nth[most-int(s.votes[id])]++
+	}
+	var at uint32
+	for i, n := range s.nth {
+		s.nth[i] = at
+		at += n
+	}
+	s.sorted = grow(s.sorted, len(cands))
+	for _, id := range cands {
+		k := most - int(s.votes[id])
+		s.sorted[s.nth[k]] = id
+		s.nth[k]++
+	}
 	for _, id := range s.touched {
 		s.off[id] = noOffset
 	}
-	var at uint32
-	for _, id := range cands {
+	at = 0
+	for _, id := range s.sorted {
 		s.off[id] = at
 		at += uint32(s.votes[id])
 	}
 	s.bins = grow(s.bins, int(at))
-	for i, id := range s.vid {
-		if o := s.off[id]; o != noOffset {
-			s.bins[o] = s.vbin[i]
-			s.off[id]++
+	for _, x := range s.vote {
+		if o := s.off[x>>16]; o != noOffset {
+			s.bins[o] = uint16(x)
+			s.off[x>>16]++
 		}
 	}
 	better := func(a, b VoteHit) int {
@@ -369,18 +386,20 @@ func (v *Votes) SearchConsistent(entries []VoteEntry, minVotes, limit int) []Vot
 	var hits []VoteHit
 	kth := 0.0 // the limit-th best Score so far, once there are limit hits
 	start := uint32(0)
-	for _, id := range cands {
+	for _, id := range s.sorted {
 		n := uint32(s.votes[id])
 		first := start
 		start += n
 		if float64(n) < max(kth, float64(minVotes)) {
 			break
 		}
-		sc := float64(windowMax(&s.hist, s.bins[first:first+n]))
-		if sc < float64(minVotes) || (len(hits) == limit && sc <= kth) {
+		h := VoteHit{ID: id, Votes: int(n), Score: float64(windowMax(&s.hist, s.bins[first:first+n]))}
+		// Among assets of equal votes the order is the touched one, not
+		// by id: a hit ties with the limit-th on every key but the id.
+		if h.Score < float64(minVotes) || (len(hits) == limit && better(h, hits[limit-1]) >= 0) {
 			continue
 		}
-		hits = append(hits, VoteHit{ID: id, Votes: int(n), Score: sc})
+		hits = append(hits, h)
 		slices.SortFunc(hits, better)
 		if len(hits) > limit {
 			hits = hits[:limit]

@@ -12,6 +12,7 @@ import (
 	xdraw "golang.org/x/image/draw"
 
 	"github.com/sleuthhq/sleuth/imaging"
+	"github.com/sleuthhq/sleuth/match"
 )
 
 // TestGeometricDuplicates: a drawing scaled down onto a larger canvas, or
@@ -96,6 +97,35 @@ func TestMirrorSubImage(t *testing.T) {
 			if got, want := m.RGBAAt(x, y), p.RGBAAt(10+19-x, 5+y); got != want {
 				t.Fatalf("(%d,%d): %v, want %v", x, y, got, want)
 			}
+		}
+	}
+}
+
+// TestSameWork: the rule's gates one at a time, from a pair that passes
+// (OpenClipart's arrow07_1 and arrow07_3, one turned half a turn: inlier
+// ratio 0.188, guided ratio 0.623, passes by the guided ratio).
+func TestSameWork(t *testing.T) {
+	base := match.Geometry{Inliers: 40, InlierRatio: 0.188, GuidedRatio: 0.623, QueryOverlap: 0.95, AssetOverlap: 0.7,
+		Correlation: 0.999, FullCorrelation: 0.998, ColorCells: 256, ColorOff: 1.0 / 256}
+	for _, tc := range []struct {
+		name string
+		edit func(*match.Geometry)
+		want bool
+	}{
+		{"guided ratio", func(*match.Geometry) {}, true},
+		{"inlier ratio", func(g *match.Geometry) { g.InlierRatio, g.GuidedRatio = 0.2, 0.3 }, true},
+		{"neither ratio (a star polygon of other points)", func(g *match.Geometry) { g.InlierRatio, g.GuidedRatio = 0.19, 0.44 }, false},
+		{"few inliers", func(g *match.Geometry) { g.Inliers = 19 }, false},
+		{"not inside", func(g *match.Geometry) { g.QueryOverlap, g.AssetOverlap = 0.89, 0.89 }, false},
+		{"trimmed correlation", func(g *match.Geometry) { g.Correlation = 0.994 }, false},
+		{"full correlation", func(g *match.Geometry) { g.FullCorrelation = 0.994 }, false},
+		{"colours not compared", func(g *match.Geometry) { g.ColorCells = 0 }, false},
+		{"colours off", func(g *match.Geometry) { g.ColorOff = float64(match.MaxColorOffCells+1) / 256 }, false},
+	} {
+		g := base
+		tc.edit(&g)
+		if got := sameWork(g); got != tc.want {
+			t.Errorf("%s: sameWork = %v, want %v", tc.name, got, tc.want)
 		}
 	}
 }

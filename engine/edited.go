@@ -12,7 +12,10 @@ import (
 // The edited tier's candidates (docs/MATCHING.md): assets whose trimmed
 // PDQ is near the query's whole or trimmed PDQ (or whose whole PDQ is near
 // the query's trimmed one), and the assets that most of the query's local
-// feature descriptors vote for (index.Votes.Search). Each is then judged
+// feature descriptors vote for with one rotation and scale
+// (index.Votes.SearchConsistent; until the 2026-12-05 night the votes
+// weighted by how common each descriptor is, index.Votes.Search, which
+// lost the plain drawings: docs/MATCHING.md). Each is then judged
 // on the trimmed hashes and on a geometric verification of the local
 // features.
 
@@ -24,7 +27,8 @@ const (
 	// besides the voted ones, nearest first: their local features must
 	// agree too for the surest scores.
 	MaxExtraVerified = 16
-	// minVotes is the least number of votes for a verification.
+	// minVotes is the least number of votes, agreeing on one rotation and
+	// scale, for a verification.
 	minVotes = 3
 )
 
@@ -143,7 +147,7 @@ func (e *Engine) editedCandidates(q *match.Query, add func(uint32) *match.Candid
 	}
 	var verify []uint32
 	if p.Features != nil {
-		for _, h := range e.votes.Search(index.FeatureEntries(p.Features), minVotes, MaxVerified) {
+		for _, h := range e.votes.SearchConsistent(index.FeatureEntries(p.Features), minVotes, MaxVerified) {
 			add(uint32(h.ID))
 			verify = append(verify, uint32(h.ID))
 		}

@@ -241,7 +241,11 @@ func (v *Votes) reach(e VoteEntry, qi int, s *voteScratch) {
 // Search returns up to limit assets with at least minVotes votes, best
 // Score first (then lowest id). A query descriptor votes once for each
 // asset with a posting under its key, or a key one bit away, whose check
-// is within MaxCheckDistance of its own.
+// is within MaxCheckDistance of its own. A vote weighs 1/n, n being the
+// assets that query entry reaches. The engine ranks by SearchConsistent
+// instead (since the 2026-12-05 night): this weighting loses the plain
+// drawings, whose every corner is common; it stays for comparison
+// (BenchmarkVotesSearch, TestSearchConsistent).
 func (v *Votes) Search(entries []VoteEntry, minVotes, limit int) []VoteHit {
 	v.mu.RLock()
 	defer v.mu.RUnlock()

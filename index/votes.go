@@ -100,7 +100,7 @@ type voteScratch struct {
 	touched []ID
 	reached []posting // one query entry's (reach)
 	// SearchConsistent's: each vote (its asset << 16 | its bin), the
-	// votes regrouped by asset (off: where each asset's begin), the
+	// votes regrouped by asset (off: where each asset's votes begin), the
 	// candidates before and after their counting sort by votes (nth: the
 	// sort's counts), one asset's histogram.
 	vote   []uint64

@@ -117,10 +117,28 @@ func TestResolve(t *testing.T) {
 		return m
 	}
 	part := func(m Match, share float64) Match { m.QueryOverlap = share; return m }
+	// solid is an overlaid copy under a solid rectangle; weak returns n
+	// weak rivals (distinct works: PDQ hashes far apart), weakWant what
+	// Resolve leaves them.
+	solid := func(a *sleuth.Asset) Match { m := overlaid(a); m.Occlusion.Density = 0.8; return m }
+	weak := func(n int) []Match {
+		var ms []Match
+		for k := range n {
+			ms = append(ms, pdq(pdqAsset(fmt.Sprint("w", k), 20*(k+2)), weakRivalScore-0.01))
+		}
+		return ms
+	}
 	type want struct {
 		score       float64
 		alone       string
 		outscoredBy string
+	}
+	weakWant := func(n int) []want {
+		ws := make([]want, n)
+		for k := range ws {
+			ws[k].score = weakRivalScore - 0.01
+		}
+		return ws
 	}
 	for _, tt := range []struct {
 		name string
@@ -133,6 +151,16 @@ func TestResolve(t *testing.T) {
 			[]want{{0.5, "", ""}, {0.3, "", ""}, {0.3, "", ""}}},
 		{"one weak rival: lifted", []Match{overlaid(pdqAsset("a", 0)), pdq(pdqAsset("b", 40), weakRivalScore)},
 			[]want{{overlayLiftScore, AloneOverlay, ""}, {weakRivalScore, "", ""}}},
+		{"one weak rival overlaid itself: neither lifted", []Match{overlaid(pdqAsset("a", 0)), overlaid(pdqAsset("b", 40))},
+			[]want{{0.5, "", ""}, {0.5, "", ""}}},
+		{"two weak rivals: not lifted", []Match{overlaid(pdqAsset("a", 0)), pdq(pdqAsset("b", 40), 0.4), pdq(pdqAsset("c", 80), 0.4)},
+			[]want{{0.5, "", ""}, {0.4, "", ""}, {0.4, "", ""}}},
+		{"solid, weak rivals not overlaid: sure", append([]Match{solid(pdqAsset("a", 0))}, weak(maxWeakRivals)...),
+			append([]want{{SureScore, AloneOverlay, ""}}, weakWant(maxWeakRivals)...)},
+		{"solid, too many weak rivals: not lifted", append([]Match{solid(pdqAsset("a", 0))}, weak(maxWeakRivals+1)...),
+			append([]want{{0.5, "", ""}}, weakWant(maxWeakRivals+1)...)},
+		{"solid, a weak rival overlaid itself: not lifted", []Match{solid(pdqAsset("a", 0)), pdq(pdqAsset("b", 40), 0.4), overlaid(pdqAsset("c", 80))},
+			[]want{{0.5, "", ""}, {0.4, "", ""}, {0.5, "", ""}}},
 		{"one rival above the weak band: not lifted", []Match{overlaid(pdqAsset("a", 0)), pdq(pdqAsset("b", 40), weakRivalScore+0.01)},
 			[]want{{0.5, "", ""}, {weakRivalScore + 0.01, "", ""}}},
 		{"the same work registered twice: both lifted", []Match{overlaid(pdqAsset("a", 0)), overlaid(pdqAsset("b", samePDQDistance))},

@@ -246,14 +246,16 @@ func Resolve(ms []Match) {
 		return ms[i].Asset.Nid
 	}
 	clean := make([]bool, n)
+	overlay := make([]float64, n) // each match's overlayScore, read for it and for its rivals
 	for i := range ms {
 		clean[i] = ms[i].clean()
+		overlay[i] = ms[i].overlayScore()
 	}
 	scores := make([]float64, n)
 	for i := range ms {
 		scores[i] = ms[i].Score
 		lift, why := ms[i].agreeScore(), AloneAgrees
-		if s := ms[i].overlayScore(); s > lift {
+		if s := overlay[i]; s > lift {
 			lift, why = s, AloneOverlay
 		}
 		if lift <= ms[i].Score {
@@ -272,7 +274,7 @@ func Resolve(ms []Match) {
 				blocked = true // any rival blocks the agreeing lift
 				break
 			}
-			overlaid = overlaid || ms[j].overlayScore() > 0
+			overlaid = overlaid || overlay[j] > 0
 		}
 		alone := rivals == 0 || !blocked && !overlaid &&
 			(rivals == 1 || rivals <= maxWeakRivals && lift >= SureScore)

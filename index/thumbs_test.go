@@ -1,0 +1,155 @@
+package index
+
+import (
+	"cmp"
+	"math"
+	"math/rand/v2"
+	"slices"
+	"testing"
+)
+
+func randThumb(r *rand.Rand) [ThumbDims]int8 {
+	var v [ThumbDims]int8
+	for i := range v {
+		v[i] = int8(r.IntN(255) - 127)
+	}
+	return v
+}
+
+// naiveThumbs is Thumbs.Search in float64, every hit sorted.
+func naiveThumbs(ids []ID, vecs [][ThumbDims]int8, variants [][ThumbDims]int8, minCos float64, limit int) []ThumbHit {
+	norm := func(v *[ThumbDims]int8) float64 {
+		var s float64
+		for _, x := range v {
+			s += float64(x) * float64(x)
+		}
+		return math.Sqrt(s)
+	}
+	var hits []ThumbHit
+	for i, v := range vecs {
+		best, bv := math.Inf(-1), 0
+		for k := range variants {
+			var d float64
+			for j := range v {
+				d += float64(v[j]) * float64(variants[k][j])
+			}
+			if d > best {
+				best, bv = d, k
+			}
+		}
+		c := best / norm(&v) / norm(&variants[0])
+		if c >= minCos {
+			hits = append(hits, ThumbHit{ID: ids[i], Variant: bv, Cosine: float32(c)})
+		}
+	}
+	slices.SortFunc(hits, func(a, b ThumbHit) int {
+		if c := cmp.Compare(b.Cosine, a.Cosine); c != 0 {
+			return c
+		}
+		return cmp.Compare(a.ID, b.ID)
+	})
+	return hits[:min(limit, len(hits))]
+}
+
+func TestThumbsSearchNaive(t *testing.T) {
+	r := rand.New(rand.NewPCG(1, 2))
+	x := NewThumbs()
+	var ids []ID
+	var vecs [][ThumbDims]int8
+	base := randThumb(r)
+	for i := range 3000 {
+		v := randThumb(r)
+		if i%3 == 0 { // near the base: many hits above the floor
+			for j := range v {
+				v[j] = int8(max(-127, min(127, int(base[j])+int(v[j])/8)))
+			}
+		}
+		id := ID(i*7 + 1)
+		x.Add(id, v)
+		ids, vecs = append(ids, id), append(vecs, v)
+	}
+	// Remove every tenth; re-add one with a new vector.
+	for i := 0; i < len(ids); i += 10 {
+		if !x.Remove(ids[i]) {
+			t.Fatalf("Remove(%d) = false", ids[i])
+		}
+	}
+	if x.Remove(ids[0]) {
+		t.Fatal("second Remove reported a vector")
+	}
+	keep := func(i int) bool { return i%10 != 0 }
+	var kids []ID
+	var kvecs [][ThumbDims]int8
+	for i := range ids {
+		if keep(i) {
+			kids, kvecs = append(kids, ids[i]), append(kvecs, vecs[i])
+		}
+	}
+	x.Add(kids[5], base)
+	kvecs[5] = base
+	if got := x.Len(); got != len(kids) {
+		t.Fatalf("Len = %d, want %d", got, len(kids))
+	}
+	// The base mirrored, as a second variant.
+	var mirror [ThumbDims]int8
+	for i := range 8 {
+		for j := range 8 {
+			mirror[i*8+j] = base[i*8+7-j]
+		}
+	}
+	for _, tc := range []struct {
+		name     string
+		variants [][ThumbDims]int8
+		minCos   float32
+		limit    int
+	}{
+		{"one variant", [][ThumbDims]int8{base}, 0.5, 10},
+		{"two variants", [][ThumbDims]int8{mirror, base}, 0.5, 25},
+		{"high floor", [][ThumbDims]int8{base}, 0.999, 10},
+		{"no floor", [][ThumbDims]int8{randThumb(r)}, -1, 7},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			got := x.Search(tc.variants, tc.minCos, tc.limit)
+			want := naiveThumbs(kids, kvecs, tc.variants, float64(tc.minCos), tc.limit)
+			if len(got) != len(want) {
+				t.Fatalf("%d hits, want %d", len(got), len(want))
+			}
+			for i := range got {
+				g, w := got[i], want[i]
+				if g.ID != w.ID || g.Variant != w.Variant || math.Abs(float64(g.Cosine-w.Cosine)) > 1e-5 {
+					t.Fatalf("hit %d = %+v, want %+v", i, g, w)
+				}
+			}
+		})
+	}
+	if h := x.Search([][ThumbDims]int8{base}, 0.999, 1); len(h) != 1 || h[0].ID != kids[5] || h[0].Cosine < 0.9999 {
+		t.Fatalf("the base itself: %+v", h)
+	}
+	if h := x.Search([][ThumbDims]int8{{}}, -1, 5); h != nil {
+		t.Fatalf("zero query: %+v", h)
+	}
+	if h := x.Search(nil, -1, 5); h != nil {
+		t.Fatalf("no variants: %+v", h)
+	}
+}
+
+func BenchmarkThumbsSearch(b *testing.B) {
+	r := rand.New(rand.NewPCG(1, 2))
+	for _, n := range []int{10_000, 100_000} {
+		x := NewThumbs()
+		for i := range n {
+			x.Add(ID(i+1), randThumb(r))
+		}
+		q := make([][ThumbDims]int8, 8)
+		for k := range q {
+			q[k] = randThumb(r)
+		}
+		for _, nv := range []int{1, 8} {
+			b.Run(map[int]string{10_000: "10k", 100_000: "100k"}[n]+map[int]string{1: "/variants=1", 8: "/variants=8"}[nv], func(b *testing.B) {
+				for b.Loop() {
+					x.Search(q[:nv], 0.8, 16)
+				}
+			})
+		}
+	}
+}

@@ -48,6 +48,9 @@ type Engine struct {
 	// the keys of their local features (edited.go).
 	trim  *index.PDQ
 	votes *index.Votes
+	// thumbs indexes the coarse layout of the assets' pixels, scanned
+	// when nothing else found a sure match (thumbCandidates).
+	thumbs *index.Thumbs
 }
 
 // Open builds the indexes from st and returns an Engine over it. The
@@ -57,7 +60,7 @@ func Open(ctx context.Context, st sleuth.Store, opt Options) (*Engine, error) {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	e := &Engine{store: st, opt: opt, log: log, exact: newExactIndex(), phash: newPHashIndex(), votes: index.NewVotes()}
+	e := &Engine{store: st, opt: opt, log: log, exact: newExactIndex(), phash: newPHashIndex(), votes: index.NewVotes(), thumbs: index.NewThumbs()}
 	start := time.Now()
 	// The PDQ index is built in one go from every stored hash (much faster
 	// than adding them one by one); the other indexes are filled on the way.
@@ -97,7 +100,7 @@ func Open(ctx context.Context, st sleuth.Store, opt Options) (*Engine, error) {
 	e.pdq = index.BuildPDQ(ids, hashes)
 	e.trim = index.BuildPDQ(trimIDs, trimHashes)
 	log.Info("index built", "assets", n, "seconds", time.Since(start).Seconds(),
-		"pdq_bytes", e.pdq.MemoryBytes(), "trim_bytes", e.trim.MemoryBytes(), "vote_bytes", e.votes.MemoryBytes())
+		"pdq_bytes", e.pdq.MemoryBytes(), "trim_bytes", e.trim.MemoryBytes(), "vote_bytes", e.votes.MemoryBytes(), "thumb_bytes", e.thumbs.MemoryBytes())
 	return e, nil
 }
 
@@ -277,13 +280,17 @@ type Stats struct {
 	TrimIndexBytes int64 `json:"trim_index_bytes"`
 	VotePostings   int   `json:"vote_postings"`
 	VoteIndexBytes int64 `json:"vote_index_bytes"`
+	// ThumbEntries counts the assets with a thumbnail vector.
+	ThumbEntries    int   `json:"thumb_entries"`
+	ThumbIndexBytes int64 `json:"thumb_index_bytes"`
 }
 
 // Stats returns the sizes of the in-memory indexes.
 func (e *Engine) Stats() Stats {
 	return Stats{Assets: e.exact.len(), PDQEntries: e.pdq.Len(), PDQIndexBytes: e.pdq.MemoryBytes(),
 		TrimEntries: e.trim.Len(), TrimIndexBytes: e.trim.MemoryBytes(),
-		VotePostings: e.votes.Len(), VoteIndexBytes: e.votes.MemoryBytes()}
+		VotePostings: e.votes.Len(), VoteIndexBytes: e.votes.MemoryBytes(),
+		ThumbEntries: e.thumbs.Len(), ThumbIndexBytes: e.thumbs.MemoryBytes()}
 }
 
 // SearchRequest asks which registered assets are copies of a picture: a
@@ -369,12 +376,21 @@ func (e *Engine) Search(ctx context.Context, req *SearchRequest) (*SearchRespons
 		excluded[nid] = true
 	}
 	var judged []match.Match
+	at := make(map[uint32]int, len(assets)) // asset id -> index in judged
 	for _, a := range assets {
 		c := cands[uint32(a.ID)]
 		c.Asset = a
 		completeEvidence(q, c, slices.Contains(verify, uint32(a.ID)))
 		if m, ok := match.Judge(*q, *c); ok {
+			at[uint32(a.ID)] = len(judged)
 			judged = append(judged, m)
+		}
+	}
+	// Nothing sure: look for the assets laid out like the query
+	// (thumbCandidates), and judge them on their aligned pixels.
+	if !slices.ContainsFunc(judged, func(m match.Match) bool { return m.Score >= match.SureScore }) {
+		if judged, err = e.thumbMatches(ctx, q, cands, judged, at); err != nil {
+			return nil, err
 		}
 	}
 	// Weigh the matches against each other (the excluded assets too: a

@@ -1,7 +1,9 @@
 // Package index holds Sleuth's in-memory similarity indexes. Votes is an
 // inverted index of local feature descriptors that names the assets worth
 // a geometric verification, ranked by the votes that agree on one
-// rotation and scale (SearchConsistent; see votes.go). PDQ is an
+// rotation and scale (SearchConsistent; see votes.go). Thumbs scans every
+// asset's 64-byte thumbnail vector for those laid out most like the query
+// (thumbs.go). PDQ is an
 // exact Hamming range index over 256-bit PDQ hashes: Search returns every
 // indexed id with a hash within maxDist bits of one of the query's variants
 // (the 8 dihedral hashes of the query picture), exactly what the linear

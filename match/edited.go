@@ -77,6 +77,9 @@ func judgeEdited(q Query, c Candidate) (Match, bool) {
 		best.vetoByAligned(t.Aligned)
 		found = true
 	}
+	if m, ok := judgeThumb(q, c); ok && (!found || m.Score > best.Score) {
+		best, found = m, true
+	}
 	if g := c.Geometry; g != nil {
 		if s := FeatureScore(*g); s > 0 && (!found || s > best.Score) {
 			best = Match{

@@ -16,7 +16,10 @@
 //   - edited: the same work cropped, padded, overlaid, embedded or
 //     rotated by any angle: the PDQ of the picture inside a uniform
 //     border (trimmed_pdq), or local features that one similarity
-//     transform maps onto each other (local_features, see Verify).
+//     transform maps onto each other (local_features, see Verify); and,
+//     when nothing else is sure, a picture of the same shape whose
+//     thumbnail agrees cell for cell, clearly better than any other's
+//     (aligned_pixels, see ThumbVector).
 //
 // PDQ and trimmed-PDQ matches are also laid on each other pixel for pixel
 // (CompareAligned): a copy agrees in every cell, a look-alike drawn from
@@ -109,6 +112,9 @@ type Candidate struct {
 	// Aligned compares the pixels of the asset and of the query laid on
 	// it by PDQVariant (CompareAligned), nil when not measured.
 	Aligned *AlignedEvidence
+	// Thumb is the evidence of an asset found by its thumbnail vector
+	// alone (no PDQ within MaxNearExactDistance), nil otherwise.
+	Thumb *ThumbEvidence
 }
 
 // Match is one verdict: this asset is a copy of the query.
@@ -321,6 +327,7 @@ func Judge(q Query, c Candidate) (Match, bool) {
 		}
 	}
 	m.vetoByAligned(c.Aligned)
+	m.liftByThumb(q, c)
 	if g := c.Geometry; g != nil {
 		// Local features that agree make a distant PDQ match surer.
 		if s := FeatureScore(*g); s > m.Score {

@@ -49,7 +49,7 @@ type Engine struct {
 	trim  *index.PDQ
 	votes *index.Votes
 	// thumbs indexes the coarse layout of the assets' pixels, scanned
-	// when nothing else found a sure match (thumbCandidates).
+	// when nothing else found a sure match (thumbMatches).
 	thumbs *index.Thumbs
 }
 
@@ -387,7 +387,7 @@ func (e *Engine) Search(ctx context.Context, req *SearchRequest) (*SearchRespons
 		}
 	}
 	// Nothing sure: look for the assets laid out like the query
-	// (thumbCandidates), and judge them on their aligned pixels.
+	// (thumbMatches), and judge them on their aligned pixels.
 	if !slices.ContainsFunc(judged, func(m match.Match) bool { return m.Score >= match.SureScore }) {
 		if judged, err = e.thumbMatches(ctx, q, cands, judged, at); err != nil {
 			return nil, err

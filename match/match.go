@@ -112,8 +112,10 @@ type Candidate struct {
 	// Aligned compares the pixels of the asset and of the query laid on
 	// it by PDQVariant (CompareAligned), nil when not measured.
 	Aligned *AlignedEvidence
-	// Thumb is the evidence of an asset found by its thumbnail vector
-	// alone (no PDQ within MaxNearExactDistance), nil otherwise.
+	// Thumb is the thumbnail evidence, when the query had nothing sure
+	// (engine): of an asset found by its thumbnail vector, or of a PDQ
+	// candidate laid on the query by the picture or its mirror image;
+	// nil otherwise.
 	Thumb *ThumbEvidence
 }
 

@@ -141,7 +141,7 @@ func TestJudgeThumb(t *testing.T) {
 	asset := &sleuth.Asset{Nid: "a", Width: 100, Height: 100}
 	cand := func(r, soft, rival float64, colorOff float64) Candidate {
 		return Candidate{Asset: asset, PDQDistance: -1, Thumb: &ThumbEvidence{
-			Variant: fingerprint.DihedralFlipY, Correlation: 0.97, Rival: rival,
+			Variant: fingerprint.DihedralFlipY, Rival: rival,
 			Aligned: &AlignedEvidence{Correlation: r, SoftCorrelation: soft, Cells: 1024, ColorOff: colorOff, ColorCells: 256},
 		}}
 	}
@@ -159,7 +159,7 @@ func TestJudgeThumb(t *testing.T) {
 		{"under the least correlation", q, cand(0.989, 0.989, 0, 0), false, 0},
 		{"colours differ", q, cand(0.999, 0.999, 0, 3.0/256), true, colorDiffersScore},
 		{"another shape", Query{Pixels: &fingerprint.Pixels{Width: 200, Height: 150}}, cand(0.999, 0.999, 0, 0), false, 0},
-		{"not compared", q, Candidate{Asset: asset, PDQDistance: -1, Thumb: &ThumbEvidence{Correlation: 0.99}}, false, 0},
+		{"not compared", q, Candidate{Asset: asset, PDQDistance: -1, Thumb: &ThumbEvidence{Variant: fingerprint.DihedralFlipY}}, false, 0},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			m, ok := Judge(tc.q, tc.c)

@@ -36,7 +36,7 @@ type Thumbs struct {
 	// anti is the norm of each folded vector's differences: with the
 	// query's, it bounds their dot product (Cauchy-Schwarz), so that an
 	// asset whose sums' dot product leaves it under the floor is passed
-	// over without the differences' (search).
+	// over without the differences' (Search).
 	anti []float32
 	pos  map[ID]int
 }
@@ -46,6 +46,7 @@ type Thumbs struct {
 // their mirror images.
 type foldedThumb [ThumbDims]int16
 
+// fold folds v about its vertical axis.
 func fold(v *[ThumbDims]int8) foldedThumb {
 	var f foldedThumb
 	const h = thumbSide / 2

@@ -94,7 +94,8 @@ func ThumbVectors(q *fingerprint.Features) (vs [8]ThumbVec, ok bool) {
 }
 
 // MethodAlignedPixels is the edited tier's method for a match found by its
-// thumbnail vector and judged by its aligned pixels alone.
+// thumbnail vector and judged by its aligned pixels alone, and the method
+// of a PDQ match the same rule made sure (liftByThumb).
 const MethodAlignedPixels = "aligned_pixels"
 
 // ThumbEvidence is what is known of an asset found by its thumbnail vector
@@ -175,9 +176,11 @@ func thumbScore(q Query, c Candidate) (float64, bool) {
 }
 
 // liftByThumb makes a PDQ match (m, judged from c) sure when c's thumbnail
-// evidence (the same aligned comparison, with its rivals) is: a distant
-// PDQ whose pixels agree cell for cell and clearly better than any other
-// candidate's. Its method becomes MethodAlignedPixels.
+// evidence (the same aligned comparison, with its rivals) is: a PDQ match
+// scored under thumbSureScore (a distant or a low-quality hash) whose
+// pixels agree cell for cell, in a picture of the same shape, clearly
+// better than any other candidate's. Its method becomes
+// MethodAlignedPixels.
 func (m *Match) liftByThumb(q Query, c Candidate) {
 	if s, ok := thumbScore(q, c); ok && s >= SureScore && s > m.Score {
 		m.Score, m.Method = s, MethodAlignedPixels

@@ -37,7 +37,7 @@ func lineDrawing(w, h int, strokes [][4]float64) *image.RGBA {
 }
 
 // TestSearchThumbnails: a small line drawing scaled up twice loses its PDQ
-// (and has no keypoints to verify), so only its thumbnail vector finds it
+// (and its keypoints do not verify), so only its thumbnail vector finds it
 // (engine.thumbMatches): sure while no other registered picture is laid out
 // alike, only possible beside a near twin, and never for a picture of
 // another shape.

@@ -241,28 +241,11 @@ func (e *Engine) thumbMatches(ctx context.Context, q *match.Query, cands map[uin
 			found = append(found, id)
 		}
 	}
-	// Each one's rival: the best aligned correlation of every other
-	// candidate compared whole (by its PDQ's variant or its thumbnail's).
-	var best, second float64
-	var bestID uint32
-	for id, c := range cands {
-		if al := alignedOf(c); al != nil {
-			r := max(al.Correlation, al.SoftCorrelation)
-			switch {
-			case r > best:
-				best, second, bestID = r, best, id
-			case r > second:
-				second = r
-			}
-		}
+	compared := make([]*match.Candidate, 0, len(cands))
+	for _, c := range cands {
+		compared = append(compared, c)
 	}
-	for _, id := range found {
-		if id == bestID {
-			cands[id].Thumb.Rival = second
-		} else {
-			cands[id].Thumb.Rival = best
-		}
-	}
+	match.SetThumbRivals(compared)
 	for _, id := range found {
 		c := cands[id]
 		if c.Asset == nil {
@@ -280,16 +263,6 @@ func (e *Engine) thumbMatches(ctx context.Context, q *match.Query, cands map[uin
 		}
 	}
 	return judged, nil
-}
-
-// alignedOf is the aligned comparison of c's pixels with the query's: by
-// its thumbnail vector's variant, else by its PDQ's; nil when none was
-// made.
-func alignedOf(c *match.Candidate) *match.AlignedEvidence {
-	if c.Thumb != nil && c.Thumb.Aligned != nil {
-		return c.Thumb.Aligned
-	}
-	return c.Aligned
 }
 
 // completeEvidence fills in what the candidate's evidence needs from the

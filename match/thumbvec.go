@@ -110,6 +110,40 @@ type ThumbEvidence struct {
 	Rival   float64
 }
 
+// SetThumbRivals sets the Rival of every candidate of cs with thumbnail
+// evidence: the best aligned correlation of the other candidates of the
+// query compared whole (by their thumbnail's variant, else by their
+// PDQ's).
+func SetThumbRivals(cs []*Candidate) {
+	var best, second float64
+	bi := -1
+	for i, c := range cs {
+		al := c.Aligned
+		if c.Thumb != nil && c.Thumb.Aligned != nil {
+			al = c.Thumb.Aligned
+		}
+		if al == nil {
+			continue
+		}
+		switch r := al.soft(); {
+		case r > best:
+			best, second, bi = r, best, i
+		case r > second:
+			second = r
+		}
+	}
+	for i, c := range cs {
+		if c.Thumb == nil {
+			continue
+		}
+		if i == bi {
+			c.Thumb.Rival = second
+		} else {
+			c.Thumb.Rival = best
+		}
+	}
+}
+
 // Rules of a match found by its thumbnail vector (docs/MATCHING.md,
 // "Thumbnails"). Its pixels must agree cell for cell, in a picture of the
 // same shape, and clearly better than any other picture laid out alike:

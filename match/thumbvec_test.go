@@ -201,3 +201,29 @@ func TestLiftByThumb(t *testing.T) {
 		})
 	}
 }
+
+// TestSetThumbRivals: each candidate with thumbnail evidence gets the best
+// aligned correlation of the others, by its thumbnail's comparison or its
+// PDQ's.
+func TestSetThumbRivals(t *testing.T) {
+	al := func(r, soft float64) *AlignedEvidence { return &AlignedEvidence{Correlation: r, SoftCorrelation: soft} }
+	best := &Candidate{Thumb: &ThumbEvidence{Aligned: al(0.99, 0.998)}}
+	thumb := &Candidate{Thumb: &ThumbEvidence{Aligned: al(0.97, 0)}}
+	pdq := &Candidate{Aligned: al(0.993, 0)}                                               // a rival, no thumbnail evidence
+	lifted := &Candidate{Aligned: al(0.5, 0), Thumb: &ThumbEvidence{Aligned: al(0.95, 0)}} // the thumbnail's comparison counts
+	none := &Candidate{}
+	SetThumbRivals([]*Candidate{thumb, none, best, pdq, lifted})
+	for name, tc := range map[string]struct {
+		c    *Candidate
+		want float64
+	}{"best": {best, 0.993}, "thumb": {thumb, 0.998}, "lifted": {lifted, 0.998}} {
+		if got := tc.c.Thumb.Rival; got != tc.want {
+			t.Errorf("%s: rival %.3f, want %.3f", name, got, tc.want)
+		}
+	}
+	alone := &Candidate{Thumb: &ThumbEvidence{Aligned: al(0.999, 0)}}
+	SetThumbRivals([]*Candidate{alone})
+	if alone.Thumb.Rival != 0 {
+		t.Errorf("alone: rival %.3f, want 0", alone.Thumb.Rival)
+	}
+}

@@ -60,8 +60,51 @@ func TestOverlayScore(t *testing.T) {
 			o := *m.Occlusion
 			m.Occlusion = &o
 			tt.edit(&m)
-			if got := m.overlayScore(); got != tt.want {
-				t.Errorf("overlayScore = %v, want %v", got, tt.want)
+			if got, wide := m.overlayScore(); got != tt.want || wide {
+				t.Errorf("overlayScore = %v, %v, want %v, false", got, wide, tt.want)
+			}
+		})
+	}
+}
+
+// wideOverlaid is a local-features match under two lines of large text:
+// a solid rectangle over a third of the picture, few keypoints agreeing
+// by the ratio test, most found again at their place.
+func wideOverlaid(a *sleuth.Asset) Match {
+	m := overlaid(a)
+	m.Inliers, m.InlierRatio, m.GuidedInlierRatio = 60, 0.35, 0.65
+	m.Occlusion.Share, m.Occlusion.Density = 0.33, 0.55
+	return m
+}
+
+func TestWideOverlayScore(t *testing.T) {
+	for _, tt := range []struct {
+		name string
+		edit func(*Match)
+		want float64
+		wide bool
+	}{
+		{"passes", func(*Match) {}, SureScore, true},
+		{"narrow form first", func(m *Match) { m.Occlusion.Share, m.InlierRatio = 0.3, 0.5 }, SureScore, false},
+		{"rectangle at the bound", func(m *Match) { m.Occlusion.Share = wideOverlayMaxShare }, SureScore, true},
+		{"rectangle too large", func(m *Match) { m.Occlusion.Share = 0.36 }, 0, false},
+		{"rectangle not solid", func(m *Match) { m.Occlusion.Density = 0.49 }, 0, false},
+		{"rest disagrees", func(m *Match) { m.Occlusion.Correlation = 0.997 }, 0, false},
+		{"few inliers", func(m *Match) { m.Inliers = wideOverlayInliers - 1 }, 0, false},
+		{"inlier ratio at the bound", func(m *Match) { m.InlierRatio = wideOverlayInlierRatio }, SureScore, true},
+		{"inlier ratio low", func(m *Match) { m.InlierRatio = 0.19 }, 0, false},
+		{"guided ratio low", func(m *Match) { m.GuidedInlierRatio = 0.59 }, 0, false},
+		{"low coverage", func(m *Match) { m.Coverage = 0.49 }, 0, false},
+		{"a picture set in a larger one", func(m *Match) { m.QueryOverlap = 0.59 }, 0, false},
+		{"query share at the bound", func(m *Match) { m.QueryOverlap = wideOverlayQueryShare }, SureScore, true},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			m := wideOverlaid(pdqAsset("a", 0))
+			o := *m.Occlusion
+			m.Occlusion = &o
+			tt.edit(&m)
+			if got, wide := m.overlayScore(); got != tt.want || wide != tt.wide {
+				t.Errorf("overlayScore = %v, %v, want %v, %v", got, wide, tt.want, tt.wide)
 			}
 		})
 	}
@@ -84,7 +127,46 @@ func TestAgreeScore(t *testing.T) {
 		want float64
 	}{
 		{"passes", func(*Match) {}, SureScore},
-		{"a cell off", func(m *Match) { m.Occlusion = &Occlusion{Share: 0.01} }, 0},
+		{"a few cells off", func(m *Match) {
+			m.Occlusion = &Occlusion{Share: 0.004, LumaOff: agreeMaxLumaOff, Density: 0.75, Correlation: 0.999, Cells: 1000}
+		}, SureScore},
+		{"one cell more off", func(m *Match) {
+			m.Occlusion = &Occlusion{Share: 0.008, LumaOff: agreeMaxLumaOff + 1, Density: 0.5, Correlation: 0.999, Cells: 1000}
+		}, 0},
+		{"a colour cell off in the rectangle", func(m *Match) {
+			m.Occlusion = &Occlusion{Share: 0.016, LumaOff: 1, ColorOff: 1, Density: 0.06, Correlation: 0.999, Cells: 1000}
+		}, 0},
+		{"a cell off, the rest disagreeing", func(m *Match) {
+			m.Occlusion = &Occlusion{Share: 0.001, LumaOff: 1, Density: 1, Correlation: 0.997, Cells: 1000}
+		}, 0},
+		{"two cells off at opposite corners: sparse", func(m *Match) { m.Occlusion = &Occlusion{Share: 1, LumaOff: 2, Density: 0.002, Correlation: -1} }, SureScore},
+		{"a few cells off, full correlation low", func(m *Match) {
+			f := 0.997
+			m.FullCorrelation = &f
+			m.Occlusion = &Occlusion{Share: 0.002, LumaOff: 1, Density: 0.5, Correlation: 0.999, Cells: 1000}
+		}, 0},
+		{"sparse cells off (a turned copy)", func(m *Match) {
+			f := agreeSparseCorrelation
+			m.FullCorrelation = &f
+			m.Occlusion = &Occlusion{Share: 0.5, LumaOff: 50, Density: agreeSparseDensity, Correlation: agreeSparseCorrelation, Cells: 500}
+		}, SureScore},
+		{"sparse cells off everywhere", func(m *Match) {
+			m.Occlusion = &Occlusion{Share: 1, LumaOff: 100, Density: 0.1, Correlation: -1}
+		}, SureScore},
+		{"sparse cells off, full correlation low", func(m *Match) {
+			f := 0.989
+			m.FullCorrelation = &f
+			m.Occlusion = &Occlusion{Share: 1, LumaOff: 100, Density: 0.1, Correlation: -1}
+		}, 0},
+		{"sparse cells off, the rest disagreeing", func(m *Match) {
+			m.Occlusion = &Occlusion{Share: 0.5, LumaOff: 50, Density: 0.1, Correlation: 0.989, Cells: 500}
+		}, 0},
+		{"cells off in a patch", func(m *Match) {
+			m.Occlusion = &Occlusion{Share: 0.1, LumaOff: 21, Density: 0.21, Correlation: 0.999, Cells: 900}
+		}, 0},
+		{"sparse cells off, a colour cell too", func(m *Match) {
+			m.Occlusion = &Occlusion{Share: 0.5, LumaOff: 50, ColorOff: 1, Density: 0.1, Correlation: 0.999, Cells: 500}
+		}, 0},
 		{"colours not compared", func(m *Match) { m.ColorOff = nil }, 0},
 		{"a colour cell off", func(m *Match) { c := 0.004; m.ColorOff = &c }, 0},
 		{"pixels not compared", func(m *Match) { m.Correlation, m.FullCorrelation = nil, nil }, 0},
@@ -221,6 +303,12 @@ func TestResolve(t *testing.T) {
 			[]want{{1, "", ""}, {0.945, "", ""}}},
 		{"a part, the whole explained with cells off: kept", []Match{off(pdq(pdqAsset("a", 0), 0.99)), part(pdq(pdqAsset("b", 40), 0.945), 0.59)},
 			[]want{{0.99, "", ""}, {0.945, "", ""}}},
+		{"wide overlay, alone: sure", []Match{wideOverlaid(pdqAsset("a", 0))},
+			[]want{{SureScore, AloneOverlay, ""}}},
+		{"wide overlay, one weak rival: not lifted", []Match{wideOverlaid(pdqAsset("a", 0)), pdq(pdqAsset("b", 40), 0.4)},
+			[]want{{0.5, "", ""}, {0.4, "", ""}}},
+		{"solid overlay beside a weak rival passing the wide form: not lifted", []Match{solid(pdqAsset("a", 0)), func() Match { m := wideOverlaid(pdqAsset("b", 40)); m.Score = 0.4; return m }()},
+			[]want{{0.5, "", ""}, {0.4, "", ""}}},
 		{"a lifted match outscores no one", []Match{overlaid(pdqAsset("a", 0)), overlaid(pdqAsset("b", 2))},
 			[]want{{overlayLiftScore, AloneOverlay, ""}, {overlayLiftScore, AloneOverlay, ""}}},
 	} {

@@ -174,7 +174,9 @@ func TestAgreeScore(t *testing.T) {
 		{"trimmed correlation low", func(m *Match) { c := 0.94; m.Correlation = &c }, 0},
 		{"few inliers", func(m *Match) { m.Inliers = MinInliers - 1 }, 0},
 		{"inliers at the bound", func(m *Match) { m.Inliers = MinInliers }, SureScore},
-		{"low coverage", func(m *Match) { m.Coverage = 0.49 }, 0},
+		{"coverage under the sure bound", func(m *Match) { m.Coverage = 0.35 }, SureScore},
+		{"coverage at the bound", func(m *Match) { m.Coverage = MinCoverage }, SureScore},
+		{"low coverage", func(m *Match) { m.Coverage = 0.29 }, 0},
 		{"low guided ratio", func(m *Match) { m.GuidedInlierRatio = 0.19 }, 0},
 	} {
 		t.Run(tt.name, func(t *testing.T) {

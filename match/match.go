@@ -192,8 +192,9 @@ type Match struct {
 	// Alone says why the score was lifted because no other asset competes
 	// for the query (Resolve): AloneOverlay, the query is this asset under
 	// an overlay (a caption, a logo: every differing cell in one
-	// Occlusion rectangle); AloneAgrees, every compared cell agrees though
-	// few keypoints do. Empty when not lifted.
+	// Occlusion rectangle); AloneAgrees, every compared cell agrees (but
+	// a few or scattered luma cells) though few keypoints do. Empty when
+	// not lifted.
 	Alone string `json:"alone,omitempty"`
 	// OutscoredBy is the Nid of the asset that explains the same part of
 	// the query better, when that capped this match's score (Resolve).

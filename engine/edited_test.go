@@ -132,6 +132,20 @@ func TestSearchEditedCopies(t *testing.T) {
 			}
 		})
 	}
+	// Half of the room, cut from its top right corner: its keypoints agree
+	// on one side of the shared area only (coverage under 0.5), every
+	// cell and colour agrees, and no other asset competes, so the
+	// agreeing rule makes it sure (match.Resolve).
+	t.Run("crop 50% in a corner: agreeing, found alone", func(t *testing.T) {
+		ms := search(t, e, encodeJPEG(t, cropTo(roomPix, 0.5, 0.9, 0.1), 90))
+		if len(ms) != 1 || ms[0].Asset.ID != room.ID {
+			t.Fatalf("matches %+v, want the room alone", ms)
+		}
+		m := ms[0]
+		if m.Alone != match.AloneAgrees || m.Score < match.SureScore || m.Coverage >= 0.5 {
+			t.Errorf("score %v alone %q coverage %v, want sure by the agreeing rule with coverage < 0.5", m.Score, m.Alone, m.Coverage)
+		}
+	})
 	t.Run("distinct picture", func(t *testing.T) {
 		if ms := search(t, e, encodeJPEG(t, unregistered, 90)); len(ms) != 0 {
 			t.Errorf("an unregistered picture matched: %+v", ms)

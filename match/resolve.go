@@ -357,20 +357,22 @@ func Resolve(ms []Match) {
 		}
 		// An overlaid copy may have weak rivals (weakRivalScore) that do
 		// not pass the overlay rule themselves: one, or a few when its
-		// rectangle is solid (maxWeakRivals).
+		// rectangle is solid (maxWeakRivals). The agreeing lift and the
+		// overlay rule's wide form take none.
+		anyBlocks := why != AloneOverlay || wide[i]
 		rivals, blocked, overlaid := 0, false, false
 		for j := range ms {
 			if !competes(i, j) {
 				continue
 			}
 			rivals++
-			if why != AloneOverlay || ms[j].Score > weakRivalScore {
-				blocked = true // any rival blocks the agreeing lift
+			if anyBlocks || ms[j].Score > weakRivalScore {
+				blocked = true
 				break
 			}
 			overlaid = overlaid || overlay[j] > 0
 		}
-		alone := rivals == 0 || !blocked && !overlaid && !(why == AloneOverlay && wide[i]) &&
+		alone := rivals == 0 || !blocked && !overlaid &&
 			(rivals == 1 || rivals <= maxWeakRivals && lift >= SureScore)
 		if alone {
 			scores[i] = lift

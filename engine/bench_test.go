@@ -165,3 +165,14 @@ func BenchmarkSearch(b *testing.B) {
 	b.ReportMetric(float64(lat[len(lat)/2].Microseconds())/1000, "p50-ms")
 	b.ReportMetric(float64(lat[len(lat)*99/100].Microseconds())/1000, "p99-ms")
 }
+
+// BenchmarkVoteEntries measures voteEntries (the query's keypoints
+// compared with each other) on the 512 features of a photograph.
+func BenchmarkVoteEntries(b *testing.B) {
+	img := decode(b, labelme+"q0122.jpg")
+	f := fingerprint.ExtractFeatures(img, fingerprint.QueryFeatures)
+	b.ReportMetric(float64(len(f.Points)), "keypoints")
+	for b.Loop() {
+		voteEntries(f)
+	}
+}

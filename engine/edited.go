@@ -16,13 +16,15 @@ import (
 // feature descriptors vote for with one rotation and scale
 // (index.Votes.SearchConsistent; until the 2026-12-05 night the votes
 // weighted by how common each descriptor is, index.Votes.Search, which
-// lost the plain drawings: docs/MATCHING.md). Each is then judged
-// on the trimmed hashes and on a geometric verification of the local
-// features.
+// lost the plain drawings: docs/MATCHING.md), again without the
+// descriptors repeated within the query when many are (voteEntries). Each
+// is then judged on the trimmed hashes and on a geometric verification of
+// the local features.
 
 const (
 	// MaxVerified bounds the assets a query's local features are verified
-	// against (the vote index's best).
+	// against (the vote index's best), for each of the two votes (the
+	// second only for a query with repeated descriptors, voteEntries).
 	MaxVerified = 16
 	// MaxExtraVerified bounds the PDQ and trimmed-PDQ candidates verified
 	// besides the voted ones, nearest first: their local features must
@@ -157,9 +159,21 @@ func (e *Engine) editedCandidates(q *match.Query, add func(uint32) *match.Candid
 	}
 	var verify []uint32
 	if p.Features != nil {
-		for _, h := range e.votes.SearchConsistent(index.FeatureEntries(p.Features), minVotes, MaxVerified) {
+		all := index.FeatureEntries(p.Features)
+		for _, h := range e.votes.SearchConsistent(all, minVotes, MaxVerified) {
 			add(uint32(h.ID))
 			verify = append(verify, uint32(h.ID))
+		}
+		// A query many of whose descriptors repeat votes again without
+		// them (voteEntries): the best of that vote not verified yet are
+		// verified too.
+		if es := voteEntries(p.Features); float64(len(all)-len(es)) >= minPatternShare*float64(len(all)) {
+			for _, h := range e.votes.SearchConsistent(es, minVotes, MaxVerified) {
+				if id := uint32(h.ID); !slices.Contains(verify, id) {
+					add(id)
+					verify = append(verify, id)
+				}
+			}
 		}
 	}
 	return verify
@@ -333,3 +347,46 @@ func withoutFeatures(a *sleuth.Asset) *sleuth.Asset {
 	b.Perceptual = slices.DeleteFunc(slices.Clone(a.Perceptual), func(p sleuth.Perceptual) bool { return p.Kind == fingerprint.KindFeatures })
 	return &b
 }
+
+// voteEntries are the vote index entries of a query's local features, less
+// those of the keypoints with at least maxTwins near twins among the
+// query's own (descriptors within twinDistance bits): the corners of a
+// pattern (a checked border, a tiled background) or of a flat drawing
+// whose corners are all alike. Such descriptors vote for every picture
+// with like corners and can crowd a copy out of the best MaxVerified; but
+// they are also most of the votes of a drawing whose own strokes repeat
+// (star polygons, chess pieces), so the engine votes with every entry
+// first, and without these only in a second vote, when they are at least
+// minPatternShare of the keypoints (docs/MATCHING.md, "Local features"). Its cost, comparing every pair of the query's keypoints:
+// BenchmarkVoteEntries.
+func voteEntries(f *fingerprint.Features) []index.VoteEntry {
+	es := index.FeatureEntries(f)
+	if f == nil {
+		return es
+	}
+	twins := make([]int, len(f.Points))
+	for i := range f.Points {
+		for j := i + 1; j < len(f.Points); j++ {
+			if fingerprint.DescDistance(&f.Points[i].Desc, &f.Points[j].Desc) <= twinDistance {
+				twins[i]++
+				twins[j]++
+			}
+		}
+	}
+	out := es[:0]
+	for i, e := range es {
+		if twins[i] < maxTwins {
+			out = append(out, e)
+		}
+	}
+	return out
+}
+
+// maxTwins, twinDistance and minPatternShare: see voteEntries. The first
+// two were chosen on the accuracy benchmark's pad and embed families, the
+// third was not tuned (docs/MATCHING.md, "Local features").
+const (
+	maxTwins        = 10
+	twinDistance    = 32
+	minPatternShare = 0.1
+)

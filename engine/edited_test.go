@@ -13,6 +13,7 @@ import (
 
 	"github.com/sleuthhq/sleuth"
 	"github.com/sleuthhq/sleuth/fingerprint"
+	"github.com/sleuthhq/sleuth/index"
 	"github.com/sleuthhq/sleuth/match"
 	"github.com/sleuthhq/sleuth/store/sqlite"
 )
@@ -328,5 +329,58 @@ func TestSearchOverlaid(t *testing.T) {
 	}
 	if !found {
 		t.Errorf("the look-alike was not returned: %+v", resp.Matches)
+	}
+}
+
+// TestVoteEntries: the keypoints of a repeated pattern (a descriptor with
+// maxTwins near twins or more among the query's own) do not vote; the
+// others do, in their order.
+func TestVoteEntries(t *testing.T) {
+	desc := func(seed uint64) [4]uint64 {
+		return [4]uint64{seed * 0x9e3779b97f4a7c15, seed * 0xbf58476d1ce4e5b9, seed * 0x94d049bb133111eb, seed ^ 0x2545f4914f6cdd1d}
+	}
+	near := func(d [4]uint64, bits int) [4]uint64 {
+		for i := range bits {
+			d[i%4] ^= 1 << (i * 7 % 64)
+		}
+		return d
+	}
+	pattern := desc(99)
+	for _, c := range []struct {
+		name    string
+		twins   int // copies of the pattern's descriptor (each within twinDistance of the others)
+		flipped int // bits each copy has flipped (alternately 0 and this many)
+		want    int // entries kept of 20 distinct + twins
+	}{
+		{"no pattern", 0, 0, 20},
+		{"fewer than maxTwins+1 copies", maxTwins, 0, 20 + maxTwins},
+		{"maxTwins+1 copies", maxTwins + 1, 0, 20},
+		{"copies a few bits apart", maxTwins + 5, twinDistance / 2, 20},
+		{"copies too far apart", maxTwins + 5, twinDistance + 1, 20 + maxTwins + 5},
+	} {
+		f := &fingerprint.Features{Width: 100, Height: 100}
+		for i := range 20 {
+			f.Points = append(f.Points, fingerprint.Keypoint{X: 0.5, Y: 0.5, Desc: desc(uint64(i + 1))})
+		}
+		for i := range c.twins {
+			d := pattern
+			if i%2 == 1 {
+				d = near(pattern, c.flipped)
+			}
+			f.Points = append(f.Points, fingerprint.Keypoint{Desc: d})
+		}
+		got := voteEntries(f)
+		if len(got) != c.want {
+			t.Errorf("%s: %d entries, want %d", c.name, len(got), c.want)
+		}
+		all := index.FeatureEntries(f)
+		for i := range min(20, len(got)) {
+			if got[i] != all[i] {
+				t.Errorf("%s: entry %d = %+v, want %+v", c.name, i, got[i], all[i])
+			}
+		}
+	}
+	if voteEntries(nil) != nil {
+		t.Error("entries for no features")
 	}
 }

@@ -357,8 +357,8 @@ func (e *Engine) Search(ctx context.Context, req *SearchRequest) (*SearchRespons
 	}
 	// Edited copies: trimmed hashes, and the assets the query's local
 	// features vote for. Verified below: the voted ones (at most
-	// MaxVerified) and the nearest PDQ and trimmed-PDQ candidates (at
-	// most MaxExtraVerified).
+	// MaxVerified for each of the two votes, editedCandidates) and the
+	// nearest PDQ and trimmed-PDQ candidates (at most MaxExtraVerified).
 	verify := e.editedCandidates(q, add)
 	verify = addNearest(verify, cands, MaxExtraVerified)
 	ids := make([]sleuth.AssetID, 0, len(cands))

@@ -190,7 +190,8 @@ type Match struct {
 	// cell disagrees or the pixels were not compared.
 	Occlusion *Occlusion `json:"occlusion,omitempty"`
 	// Alone says why the score was lifted because no other asset competes
-	// for the query (Resolve): AloneOverlay, the query is this asset under
+	// for the query (Resolve; at most one weakly, or a few beside a solid
+	// overlay): AloneOverlay, the query is this asset under
 	// an overlay (a caption, a logo: every differing cell in one
 	// Occlusion rectangle); AloneAgrees, every compared cell agrees (but
 	// a few or scattered luma cells) though few keypoints do. Empty when

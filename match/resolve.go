@@ -51,7 +51,8 @@ import (
 //     whose keypoints mostly do not come back (a copy turned, cropped or
 //     set in a larger picture, its keypoints on other pyramid levels) is
 //     as sure as the five ways of FeatureScore when no other asset
-//     competes with it (agreeScore): look-alikes that agree cell for cell
+//     competes with it, or one only, weakly and not overlaid itself
+//     (agreeScore): look-alikes that agree cell for cell
 //     with the query come in sets (a theme's sky and its mirror image,
 //     star polygons of nearby point counts), and the set matches
 //     together.
@@ -211,6 +212,14 @@ const (
 // with the cells above (79.58% at 0.885): 156 more true matches >= 0.9
 // (crop 50% 58.1% -> 65.3%, crop 20% 82.8% -> 84.6%), no false one; no
 // bound at all gave 3 more true ones and no false one either.
+//
+// Since the engine's second vote (2026-12-06 early morning), an agreeing
+// copy is lifted beside one weak rival too (weakRivalScore, not overlaid
+// itself), as an overlaid one is: that vote brought such rivals beside 13
+// copies the rule had lifted. Rescored offline on that run's log (80.93%
+// at 0.885): agreeing matches with one weak rival were 45 true and none
+// false (81.15%, the same 9 false matches >= 0.9); with up to three, 53
+// true and 2 false.
 const (
 	agreeGuidedRatio       = 0.2
 	agreeMaxLumaOff        = 3
@@ -357,9 +366,10 @@ func Resolve(ms []Match) {
 		}
 		// An overlaid copy may have weak rivals (weakRivalScore) that do
 		// not pass the overlay rule themselves: one, or a few when its
-		// rectangle is solid (maxWeakRivals). The agreeing lift and the
-		// overlay rule's wide form take none.
-		anyBlocks := why != AloneOverlay || wide[i]
+		// rectangle is solid (maxWeakRivals). The agreeing lift takes one
+		// such rival (since 2026-12-06, agreeWeakRival), the overlay
+		// rule's wide form none.
+		anyBlocks := why == AloneOverlay && wide[i]
 		rivals, blocked, overlaid := 0, false, false
 		for j := range ms {
 			if !competes(i, j) {
@@ -373,7 +383,7 @@ func Resolve(ms []Match) {
 			overlaid = overlaid || overlay[j] > 0
 		}
 		alone := rivals == 0 || !blocked && !overlaid &&
-			(rivals == 1 || rivals <= maxWeakRivals && lift >= SureScore)
+			(rivals == 1 || why == AloneOverlay && rivals <= maxWeakRivals && lift >= SureScore)
 		if alone {
 			scores[i] = lift
 			ms[i].Alone = why

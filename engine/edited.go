@@ -357,7 +357,8 @@ func withoutFeatures(a *sleuth.Asset) *sleuth.Asset {
 // they are also most of the votes of a drawing whose own strokes repeat
 // (star polygons, chess pieces), so the engine votes with every entry
 // first, and without these only in a second vote, when they are at least
-// minPatternShare of the keypoints (docs/MATCHING.md, "Local features"). Its cost, comparing every pair of the query's keypoints:
+// minPatternShare of the keypoints (docs/MATCHING.md, "Local features").
+// Its cost, comparing every pair of the query's keypoints:
 // BenchmarkVoteEntries.
 func voteEntries(f *fingerprint.Features) []index.VoteEntry {
 	es := index.FeatureEntries(f)

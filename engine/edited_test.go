@@ -6,6 +6,7 @@ import (
 	"image/color"
 	"math"
 	"path/filepath"
+	"slices"
 	"testing"
 
 	"golang.org/x/image/draw"
@@ -382,5 +383,44 @@ func TestVoteEntries(t *testing.T) {
 	}
 	if voteEntries(nil) != nil {
 		t.Error("entries for no features")
+	}
+}
+
+// TestSecondVote: a query holding a registered picture's keypoints and a
+// repeated pattern's (one descriptor, many times), beside more than
+// MaxVerified assets made of that pattern: the pattern's votes crowd the
+// picture out of the first vote's best, and the second vote, without the
+// pattern (voteEntries), brings it back among the candidates verified.
+func TestSecondVote(t *testing.T) {
+	e, _ := openTest(t)
+	orig := register(t, e, labelme+"q0122.jpg")
+	of := storedFeatures(orig)
+	if of == nil || len(of.Points) < 100 {
+		t.Fatalf("the photograph has too few keypoints: %v", of)
+	}
+	pattern := fingerprint.Keypoint{X: 0.5, Y: 0.5, Desc: [4]uint64{0x0123456789abcdef, 0xfedcba9876543210, 0x0f1e2d3c4b5a6978, 0x8796a5b4c3d2e1f0}}
+	for i := range MaxVerified + 4 {
+		e.votes.Add(index.ID(100000+i), index.FeatureEntries(&fingerprint.Features{Points: []fingerprint.Keypoint{pattern}}))
+	}
+	qf := &fingerprint.Features{Width: of.Width, Height: of.Height, Points: slices.Clone(of.Points)}
+	for range len(of.Points) + 40 {
+		qf.Points = append(qf.Points, pattern)
+	}
+	all := index.FeatureEntries(qf)
+	if slices.ContainsFunc(e.votes.SearchConsistent(all, minVotes, MaxVerified), func(h index.VoteHit) bool { return uint32(h.ID) == uint32(orig.ID) }) {
+		t.Fatalf("the photograph is among the first vote's best %d: the test no longer exercises the second vote", MaxVerified)
+	}
+	q := &match.Query{Pixels: &fingerprint.Pixels{Features: qf}}
+	verify := e.editedCandidates(q, func(uint32) *match.Candidate { return &match.Candidate{} })
+	if !slices.Contains(verify, uint32(orig.ID)) {
+		t.Errorf("the photograph is not among the %d candidates verified", len(verify))
+	}
+	if len(verify) > 2*MaxVerified {
+		t.Errorf("%d candidates verified, want at most %d", len(verify), 2*MaxVerified)
+	}
+	// Without the pattern, one vote and no second one.
+	q.Pixels.Features = &fingerprint.Features{Width: of.Width, Height: of.Height, Points: slices.Clone(of.Points)}
+	if v := e.editedCandidates(q, func(uint32) *match.Candidate { return &match.Candidate{} }); len(v) == 0 || v[0] != uint32(orig.ID) {
+		t.Errorf("the photograph alone: candidates %v, want it first", v)
 	}
 }

@@ -367,8 +367,8 @@ func Resolve(ms []Match) {
 		// An overlaid copy may have weak rivals (weakRivalScore) that do
 		// not pass the overlay rule themselves: one, or a few when its
 		// rectangle is solid (maxWeakRivals). The agreeing lift takes one
-		// such rival (since 2026-12-06, agreeWeakRival), the overlay
-		// rule's wide form none.
+		// such rival (since 2026-12-06, see the agreeing rule above), the
+		// overlay rule's wide form none.
 		anyBlocks := why == AloneOverlay && wide[i]
 		rivals, blocked, overlaid := 0, false, false
 		for j := range ms {

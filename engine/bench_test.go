@@ -19,6 +19,7 @@ import (
 	"github.com/sleuthhq/sleuth"
 	"github.com/sleuthhq/sleuth/fingerprint"
 	"github.com/sleuthhq/sleuth/imaging"
+	"github.com/sleuthhq/sleuth/index"
 	"github.com/sleuthhq/sleuth/store/sqlite"
 )
 
@@ -171,8 +172,9 @@ func BenchmarkSearch(b *testing.B) {
 func BenchmarkVoteEntries(b *testing.B) {
 	img := decode(b, labelme+"q0122.jpg")
 	f := fingerprint.ExtractFeatures(img, fingerprint.QueryFeatures)
+	es := index.FeatureEntries(f)
 	b.ReportMetric(float64(len(f.Points)), "keypoints")
 	for b.Loop() {
-		voteEntries(f)
+		voteEntries(f, es)
 	}
 }

@@ -167,7 +167,7 @@ func (e *Engine) editedCandidates(q *match.Query, add func(uint32) *match.Candid
 		// A query many of whose descriptors repeat votes again without
 		// them (voteEntries): the best of that vote not verified yet are
 		// verified too.
-		if es := voteEntries(p.Features); float64(len(all)-len(es)) >= minPatternShare*float64(len(all)) {
+		if es := voteEntries(p.Features, all); float64(len(all)-len(es)) >= minPatternShare*float64(len(all)) {
 			for _, h := range e.votes.SearchConsistent(es, minVotes, MaxVerified) {
 				if id := uint32(h.ID); !slices.Contains(verify, id) {
 					add(id)
@@ -348,8 +348,9 @@ func withoutFeatures(a *sleuth.Asset) *sleuth.Asset {
 	return &b
 }
 
-// voteEntries are the vote index entries of a query's local features, less
-// those of the keypoints with at least maxTwins near twins among the
+// voteEntries returns the vote index entries es of a query's local
+// features f (index.FeatureEntries, one per keypoint), in a new slice,
+// less those of the keypoints with at least maxTwins near twins among the
 // query's own (descriptors within twinDistance bits): the corners of a
 // pattern (a checked border, a tiled background) or of a flat drawing
 // whose corners are all alike. Such descriptors vote for every picture
@@ -360,10 +361,9 @@ func withoutFeatures(a *sleuth.Asset) *sleuth.Asset {
 // minPatternShare of the keypoints (docs/MATCHING.md, "Local features").
 // Its cost, comparing every pair of the query's keypoints:
 // BenchmarkVoteEntries.
-func voteEntries(f *fingerprint.Features) []index.VoteEntry {
-	es := index.FeatureEntries(f)
+func voteEntries(f *fingerprint.Features, es []index.VoteEntry) []index.VoteEntry {
 	if f == nil {
-		return es
+		return nil
 	}
 	twins := make([]int, len(f.Points))
 	for i := range f.Points {
@@ -374,7 +374,7 @@ func voteEntries(f *fingerprint.Features) []index.VoteEntry {
 			}
 		}
 	}
-	out := es[:0]
+	out := make([]index.VoteEntry, 0, len(es))
 	for i, e := range es {
 		if twins[i] < maxTwins {
 			out = append(out, e)

@@ -370,18 +370,18 @@ func TestVoteEntries(t *testing.T) {
 			}
 			f.Points = append(f.Points, fingerprint.Keypoint{Desc: d})
 		}
-		got := voteEntries(f)
+		all := index.FeatureEntries(f)
+		got := voteEntries(f, all)
 		if len(got) != c.want {
 			t.Errorf("%s: %d entries, want %d", c.name, len(got), c.want)
 		}
-		all := index.FeatureEntries(f)
 		for i := range min(20, len(got)) {
 			if got[i] != all[i] {
 				t.Errorf("%s: entry %d = %+v, want %+v", c.name, i, got[i], all[i])
 			}
 		}
 	}
-	if voteEntries(nil) != nil {
+	if voteEntries(nil, nil) != nil {
 		t.Error("entries for no features")
 	}
 }

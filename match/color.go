@@ -2,6 +2,7 @@ package match
 
 import (
 	"math"
+	"slices"
 
 	"github.com/sleuthhq/sleuth/fingerprint"
 )
@@ -88,54 +89,132 @@ func colorDiffers(off float64, cells int) bool {
 }
 
 // colorMisses fits, channel by channel, the affine map (a row of a 3x3
-// matrix and an offset) that takes the colours as to qs by least squares,
-// on the cells where the query's channel is not clipped (a contrast boost
-// clips; the clamped prediction then agrees), then twice again on the cells
-// the last fit missed by no more than colorFitTolerance (when they are at
-// least half of those), and returns by how much the fits miss each cell:
-// the largest difference over R, G and B, predictions clamped to 0..255.
+// matrix and an offset) that takes the colours as to qs, and returns by
+// how much the fits miss each cell: the largest difference over R, G and
+// B, predictions clamped to 0..255. Two fits are tried for each channel
+// and the one that misses fewer cells by more than colorTolerance is kept
+// (the first on a tie): fitUnclipped, which starts from the cells where
+// the query's channel is not clipped, and fitCensored, which starts from
+// every cell. A picture in black and white (a drawing in ink, a
+// silhouette) has most of its cells clipped at 0 or 255: starting from the
+// others alone fits the edges and whatever a caption or a logo laid over
+// it, and then misses most of the picture.
 func colorMisses(as, qs [][3]float64) []float64 {
 	miss := make([]float64, len(as))
-	use := make([]bool, len(as))
+	ys := make([]float64, len(as))
 	for c := 0; c < 3; c++ {
-		clipped := func(i int) bool { return qs[i][c] < 2 || qs[i][c] > 253 }
-		usable := 0
-		for i := range use {
-			use[i] = !clipped(i)
-			if use[i] {
-				usable++
-			}
+		for i := range qs {
+			ys[i] = qs[i][c]
 		}
-		if usable < minColorCells {
-			for i := range use {
-				use[i] = true
-			}
-			usable = len(use)
-		}
-		var row [4]float64
-		for pass := 0; pass < 3; pass++ {
-			row = fitColorRow(as, qs, c, use)
-			if pass == 2 {
-				break
-			}
-			kept := 0
-			next := make([]bool, len(use))
-			for i, a := range as {
-				if d := math.Abs(predict(row, a) - qs[i][c]); d <= colorFitTolerance && (usable == len(use) || !clipped(i)) {
-					next[i] = true
-					kept++
-				}
-			}
-			if 2*kept < usable {
-				break
-			}
-			use = next
+		row := fitUnclipped(as, ys)
+		if alt := fitCensored(as, ys); countMissed(alt, as, ys) < countMissed(row, as, ys) {
+			row = alt
 		}
 		for i, a := range as {
-			miss[i] = max(miss[i], math.Abs(predict(row, a)-qs[i][c]))
+			miss[i] = max(miss[i], math.Abs(predict(row, a)-ys[i]))
 		}
 	}
 	return miss
+}
+
+// clippedAt tells whether a query channel's value is clipped (at 0 or 255,
+// within 2).
+func clippedAt(y float64) bool { return y < 2 || y > 253 }
+
+// countMissed counts the cells that row misses by more than colorTolerance
+// (its prediction clamped to 0..255).
+func countMissed(row [4]float64, as [][3]float64, ys []float64) int {
+	n := 0
+	for i, a := range as {
+		if math.Abs(predict(row, a)-ys[i]) > colorTolerance {
+			n++
+		}
+	}
+	return n
+}
+
+// fitUnclipped fits one channel's map (ys, the query's values) by least
+// squares on the cells where the query's channel is not clipped (a
+// contrast boost clips; the clamped prediction then agrees), on every
+// cell when fewer than minColorCells are not, then twice again on the
+// cells the last fit missed by no more than colorFitTolerance (when they
+// are at least half of those it started from).
+func fitUnclipped(as [][3]float64, ys []float64) [4]float64 {
+	use := make([]bool, len(as))
+	usable := 0
+	for i := range use {
+		use[i] = !clippedAt(ys[i])
+		if use[i] {
+			usable++
+		}
+	}
+	if usable < minColorCells {
+		for i := range use {
+			use[i] = true
+		}
+		usable = len(use)
+	}
+	var row [4]float64
+	for pass := 0; pass < 3; pass++ {
+		row = fitColorRow(as, ys, use)
+		if pass == 2 {
+			break
+		}
+		kept := 0
+		next := make([]bool, len(use))
+		for i, a := range as {
+			if d := math.Abs(predict(row, a) - ys[i]); d <= colorFitTolerance && (usable == len(use) || !clippedAt(ys[i])) {
+				next[i] = true
+				kept++
+			}
+		}
+		if 2*kept < usable {
+			break
+		}
+		use = next
+	}
+	return row
+}
+
+// censoredPasses is how many times fitCensored fits.
+const censoredPasses = 5
+
+// fitCensored fits one channel's map by least squares on every cell, then
+// again on the cells the last fit missed by no more than colorFitTolerance
+// (while they are at least half of all), treating a clipped cell as
+// censored: one at 0 that the fit puts below 0 (or at 255 above 255)
+// agrees, and is fitted at the fit's own value, so that it no longer pulls
+// the map towards the clip level.
+func fitCensored(as [][3]float64, ys []float64) [4]float64 {
+	ts := slices.Clone(ys)
+	use := make([]bool, len(as))
+	for i := range use {
+		use[i] = true
+	}
+	var row [4]float64
+	for pass := 0; pass < censoredPasses; pass++ {
+		row = fitColorRow(as, ts, use)
+		kept := 0
+		next := make([]bool, len(use))
+		for i, a := range as {
+			p := row[0]*a[0] + row[1]*a[1] + row[2]*a[2] + row[3]
+			switch y := ys[i]; {
+			case y < 2 && p < y, y > 253 && p > y:
+				ts[i] = p
+			default:
+				ts[i] = y
+			}
+			if math.Abs(min(max(p, 0), 255)-ys[i]) <= colorFitTolerance {
+				next[i] = true
+				kept++
+			}
+		}
+		if 2*kept < len(use) {
+			break
+		}
+		use = next
+	}
+	return row
 }
 
 // predict is the clamped value of an affine row at colour a.
@@ -144,11 +223,11 @@ func predict(row [4]float64, a [3]float64) float64 {
 }
 
 // fitColorRow solves the least-squares affine map from the asset's
-// colours to channel ch of the query's over the cells in use: ch is
-// row[0] R + row[1] G + row[2] B + row[3]. A small ridge on the
+// colours to one channel of the query's (ys) over the cells in use: the
+// channel is row[0] R + row[1] G + row[2] B + row[3]. A small ridge on the
 // coefficients keeps the map defined when the asset has too few distinct
 // colours (the fit is then exact on them).
-func fitColorRow(as, qs [][3]float64, ch int, use []bool) (row [4]float64) {
+func fitColorRow(as [][3]float64, ys []float64, use []bool) (row [4]float64) {
 	var a [4][4]float64
 	var b [4]float64
 	k := 0
@@ -162,7 +241,7 @@ func fitColorRow(as, qs [][3]float64, ch int, use []bool) (row [4]float64) {
 			for s := 0; s < 4; s++ {
 				a[r][s] += x[r] * x[s]
 			}
-			b[r] += x[r] * qs[i][ch]
+			b[r] += x[r] * ys[i]
 		}
 	}
 	for r := 0; r < 3; r++ {

@@ -92,3 +92,45 @@ func TestFitColorMapDegenerate(t *testing.T) {
 		}
 	}
 }
+
+// TestColorMissesInk: a drawing in black and white has most of its cells
+// clipped at 0 or 255. A caption over a tenth of it leaves those cells
+// grey; a fit started from the unclipped cells alone fits the caption and
+// misses the whole drawing. Only the caption's cells may be off, with or
+// without a contrast change of the rest.
+func TestColorMissesInk(t *testing.T) {
+	const n = 256
+	for _, c := range []struct {
+		name  string
+		level func(v float64) float64 // the query's value of an asset level outside the caption
+	}{
+		{"same", func(v float64) float64 { return v }},
+		{"darker", func(v float64) float64 { return v * 0.8 }},
+		{"contrast", func(v float64) float64 { return min(max((v-128)*1.5+128, 0), 255) }},
+	} {
+		as := make([][3]float64, n)
+		qs := make([][3]float64, n)
+		caption := map[int]bool{}
+		for i := range as {
+			v := 0.0
+			if i%16 >= 9 || i/16 < 3 {
+				v = 255 // white paper around a black shape
+			}
+			if i%16 == 4 && i/16 > 6 {
+				v = 128 // a grey stroke
+			}
+			as[i] = [3]float64{v, v, v}
+			w := c.level(v)
+			if r := i / 16; r >= 5 && r < 7 && i%16 >= 2 && i%16 < 14 {
+				w = 120 + float64(i%3)*40 // white letters outlined in black, averaged over a cell
+				caption[i] = true
+			}
+			qs[i] = [3]float64{w, w, w}
+		}
+		for i, m := range colorMisses(as, qs) {
+			if m > colorTolerance && !caption[i] {
+				t.Errorf("%s: cell %d (asset %v, query %v) outside the caption missed by %.1f", c.name, i, as[i][0], qs[i][0], m)
+			}
+		}
+	}
+}

@@ -354,9 +354,10 @@ func correlate(q *fingerprint.Features, qw, qh int, a *fingerprint.Features, aw,
 	inside := footprintInside(z, aw, ah, hx, hy)
 	for i := 0; i < n; i++ {
 		for j := 0; j < n; j++ {
-			c := z*complex((float64(j)+0.5)*cw, (float64(i)+0.5)*ch) + t
+			ac := complex((float64(j)+0.5)*cw, (float64(i)+0.5)*ch)
+			c := z*ac + t
 			x, y := real(c)/float64(qw), imag(c)/float64(qh)
-			if x-fx < 0 || y-fy < 0 || x+fx > 1 || y+fy > 1 || !inside(complex((float64(j)+0.5)*cw, (float64(i)+0.5)*ch)) {
+			if x-fx < 0 || y-fy < 0 || x+fx > 1 || y+fy > 1 || !inside(ac) {
 				continue
 			}
 			v, ok := q.MeanLuma(x-fx, y-fy, x+fx, y+fy)

@@ -194,6 +194,9 @@ func fitCensored(as [][3]float64, ys []float64) [4]float64 {
 	var row [4]float64
 	for pass := 0; pass < censoredPasses; pass++ {
 		row = fitColorRow(as, ts, use)
+		if pass == censoredPasses-1 {
+			break
+		}
 		kept := 0
 		next := make([]bool, len(use))
 		for i, a := range as {

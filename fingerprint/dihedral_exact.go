@@ -24,6 +24,12 @@ var CommonDihedral = []int{DihedralRotate90, DihedralRotate180, DihedralRotate27
 // Pixels.PDQDihedral), whose original hash stays. Pictures too small to
 // hash are left as they are.
 func ExactDihedral(img *image.RGBA, dihedral *[8]PDQ, variants ...int) {
+	exactDihedral(img, dihedral, nil, variants)
+}
+
+// exactDihedral is ExactDihedral, which also replaces phash[k] (when phash
+// is not nil) with the PHash of img so transformed.
+func exactDihedral(img *image.RGBA, dihedral *[8]PDQ, phash *[8]PHash, variants []int) {
 	if img == nil {
 		return
 	}
@@ -45,6 +51,9 @@ func ExactDihedral(img *image.RGBA, dihedral *[8]PDQ, variants ...int) {
 		fillLumaDihedral(img, k, w.buf1, rows, cols)
 		w.hashFromLuma(rows, cols)
 		pdqBitsFromDCT(&w.b16, &dihedral[k])
+		if phash != nil {
+			phash[k] = phashFromDCT(&w.b16)
+		}
 	}
 }
 

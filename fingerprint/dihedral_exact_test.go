@@ -95,3 +95,49 @@ func BenchmarkExactDihedral(b *testing.B) {
 		})
 	}
 }
+
+// TestPHashDihedral: each dihedral variant's PHash is the PHash of the
+// picture so transformed: predicted from the DCT by Perceptualize, exactly
+// by exactDihedral, and PHashOf reads them.
+func TestPHashDihedral(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		img  *image.RGBA
+	}{
+		{"squares 300x200", squares(300, 200, 40, [][2]int{{20, 30}, {150, 20}, {90, 120}, {230, 140}})},
+		{"smooth 512", pdqSmoothRGBA(512, 5)},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			p := Perceptualize(tc.img)
+			if p.PHashDihedral[DihedralOriginal] != p.PHash {
+				t.Fatal("variant 0 is not the PHash")
+			}
+			predicted := p.PHashDihedral
+			exactDihedral(tc.img, &p.Dihedral, &p.PHashDihedral, []int{DihedralRotate90, DihedralRotate180, DihedralRotate270, DihedralFlipX, DihedralFlipY, DihedralFlipPlus1, DihedralFlipMinus1})
+			px := &Pixels{PHash: p.PHash, PHashDihedral: p.PHashDihedral}
+			worst := 0
+			for k := DihedralRotate90; k <= DihedralFlipMinus1; k++ {
+				want := Perceptualize(dihedralRGBA(tc.img, k)).PHash
+				if got, ok := px.PHashOf(k); !ok || got != want {
+					t.Errorf("variant %d: %v %v, want %v", k, got, ok, want)
+				}
+				if p.PHash.Distance(want) == 0 {
+					t.Errorf("variant %d: the transformed picture hashes as the original; the test shows nothing", k)
+				}
+				d := predicted[k].Distance(want)
+				if d > 16 {
+					t.Errorf("variant %d: the prediction is %d bits off", k, d)
+				}
+				worst = max(worst, d)
+			}
+			t.Logf("the DCT's prediction was up to %d bits off", worst)
+		})
+	}
+	var px Pixels
+	if _, ok := px.PHashOf(DihedralRotate90); ok {
+		t.Error("PHashOf reported a variant that was not computed")
+	}
+	if _, ok := px.PHashOf(8); ok {
+		t.Error("PHashOf accepted variant 8")
+	}
+}

@@ -93,7 +93,7 @@ func TrimOf(img *image.RGBA) *Trim {
 // extend adds the extended fingerprints that opt asks for.
 func (p *Pixels) extend(img *image.RGBA, opt Options) {
 	if opt.ExactDihedral {
-		ExactDihedral(img, &p.PDQDihedral, CommonDihedral...)
+		exactDihedral(img, &p.PDQDihedral, &p.PHashDihedral, CommonDihedral)
 	}
 	if opt.Trim {
 		p.Trim = TrimOf(img)

@@ -94,13 +94,30 @@ type Pixels struct {
 	PDQQuality  int    `json:"pdq_quality"`
 	PDQDihedral [8]PDQ `json:"pdq_dihedral"`
 	PHash       PHash  `json:"phash"`
-	PixelSHA256 Digest `json:"pixel_sha256"`
+	// PHashDihedral are the PHash of the dihedral variants, indexed as
+	// PDQDihedral (and, like it, hashed exactly for the CommonDihedral
+	// variants when Options.ExactDihedral asks): what compares a turned
+	// or mirrored copy's pHash with its original's.
+	PHashDihedral [8]PHash `json:"phash_dihedral"`
+	PixelSHA256   Digest   `json:"pixel_sha256"`
 	// Trim is the picture inside its uniform border with its PDQ: nil
 	// unless Options.Trim asked for it and there is such a border.
 	Trim *Trim `json:"trim,omitempty"`
 	// Features are the local features: nil unless Options.Features asked
 	// for them (and for pictures too small to have any).
 	Features *Features `json:"-"`
+}
+
+// PHashOf returns the PHash of the dihedral variant k of the picture
+// (PHash for DihedralOriginal), false when it was not computed.
+func (p *Pixels) PHashOf(k int) (PHash, bool) {
+	if k == DihedralOriginal {
+		return p.PHash, true
+	}
+	if k < 0 || k >= len(p.PHashDihedral) || p.PHashDihedral[k] == 0 {
+		return 0, false
+	}
+	return p.PHashDihedral[k], true
 }
 
 // Result is every fingerprint of one file. Pixels is nil when the file is
@@ -256,15 +273,16 @@ func PixelsOf(img *imaging.Image) *Pixels {
 	go func() { digest <- PixelDigest(img.RGBA) }()
 	p := Perceptualize(img.RGBA)
 	return &Pixels{
-		Width:       img.Width,
-		Height:      img.Height,
-		Orientation: img.Orientation,
-		Translucent: img.Translucent,
-		PDQ:         p.PDQ,
-		PDQQuality:  p.Quality,
-		PDQDihedral: p.Dihedral,
-		PHash:       p.PHash,
-		PixelSHA256: <-digest,
+		Width:         img.Width,
+		Height:        img.Height,
+		Orientation:   img.Orientation,
+		Translucent:   img.Translucent,
+		PDQ:           p.PDQ,
+		PDQQuality:    p.Quality,
+		PDQDihedral:   p.Dihedral,
+		PHash:         p.PHash,
+		PixelSHA256:   <-digest,
+		PHashDihedral: p.PHashDihedral,
 	}
 }
 

@@ -70,6 +70,9 @@ type Perceptual struct {
 	Quality  int    // PDQ quality metric 0..100
 	Dihedral [8]PDQ // index 0 == PDQ; then rot90, rot180, rot270, flipX, flipY, flipPlus1, flipMinus1
 	PHash    PHash
+	// PHashDihedral are the PHash of the picture's dihedral variants,
+	// indexed as Dihedral (index 0 == PHash).
+	PHashDihedral [8]PHash
 }
 
 // Indexes into Perceptual.Dihedral, in the order of the reference's
@@ -190,9 +193,11 @@ func Perceptualize(img *image.RGBA) Perceptual {
 	for k := DihedralRotate90; k <= DihedralFlipMinus1; k++ {
 		dct16Dihedral(k, &w.b16, &w.aux)
 		pdqBitsFromDCT(&w.aux, &p.Dihedral[k])
+		p.PHashDihedral[k] = phashFromDCT(&w.aux)
 	}
 	p.PDQ = p.Dihedral[DihedralOriginal]
 	p.PHash = phashFromDCT(&w.b16)
+	p.PHashDihedral[DihedralOriginal] = p.PHash
 	return p
 }
 

@@ -132,7 +132,8 @@ type Match struct {
 	// Variant is the dihedral transform of the query that matched
 	// ("original", "rotate90", ...); empty for exact matches.
 	Variant string `json:"variant,omitempty"`
-	// PHashDistance is the pHash distance when both have one, else -1.
+	// PHashDistance is the pHash distance when both have one, else -1:
+	// of the query's variant that matched (Variant).
 	PHashDistance int `json:"phash_distance"`
 	// QueryQuality and AssetQuality are the PDQ qualities compared.
 	QueryQuality int `json:"query_quality,omitempty"`
@@ -298,9 +299,11 @@ func Judge(q Query, c Candidate) (Match, bool) {
 	m.Distance = c.PDQDistance
 	m.Variant = VariantNames[c.PDQVariant&7]
 	m.QueryQuality, m.AssetQuality = q.Pixels.PDQQuality, pdq.Quality
-	if ph, ok := a.PerceptualOf(sleuth.KindPHash); ok && c.PDQVariant == 0 {
+	if ph, ok := a.PerceptualOf(sleuth.KindPHash); ok {
 		if h, err := fingerprint.ParsePHash(ph.Hash); err == nil {
-			m.PHashDistance = h.Distance(q.Pixels.PHash)
+			if qh, ok := q.Pixels.PHashOf(c.PDQVariant); ok {
+				m.PHashDistance = h.Distance(qh)
+			}
 		}
 	}
 	m.Tier, m.Fingerprint = TierNearExact, ByPDQ
@@ -388,7 +391,7 @@ func corroboratedScore(d int) float64 {
 // A PDQ distance from minCorroboratedPDQ to maxCorroboratedPDQ, beyond
 // where PDQ alone scores >= LikelyScore, scores corroboratedPDQScore (just
 // under SureScore: the benchmark showed these >= 99% true, too few to
-// show 99.9%) when the pHash (original orientation) is within
+// show 99.9%) when the pHash (of the query's variant that matched) is within
 // maxCorroboratingPHashFar: two hashes agreeing tell a copy from a
 // look-alike that PDQ alone does not.
 const (

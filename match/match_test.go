@@ -37,6 +37,14 @@ func TestJudge(t *testing.T) {
 	lowPixels.PDQQuality = 10
 	lowQ.Pixels = &lowPixels
 	notImage := Query{Exact: query.Exact}
+	// turned: the query's quarter turn has the asset's pHash.
+	turned := func(q Query) Query {
+		px := *q.Pixels
+		px.PHashDihedral[1] = 0x0f0f0f0f0f0f0f0f
+		px.PHash = 0xf0f0f0f0f0f0f0f0
+		q.Pixels = &px
+		return q
+	}
 
 	asset := func(mut func(a *sleuth.Asset)) *sleuth.Asset {
 		a := &sleuth.Asset{
@@ -84,6 +92,10 @@ func TestJudge(t *testing.T) {
 			a.Perceptual = []sleuth.Perceptual{{Kind: sleuth.KindPDQ, Hash: pdqWithBits(1).String(), Quality: 20}}
 		}), 1, 0, false, "", "", 0, 0},
 		{"low quality, rotated: phash cannot corroborate", lowQ, asset(nil), 4, 1, false, "", "", 0, 0},
+		{"pdq distance 16, rotated, the turned phash agrees", turned(query), asset(nil), 16, 1, true, TierNearExact, ByPDQ, 0.885, 0.885},
+		{"pdq distance 16, the turned phash agrees but the match is not turned", turned(query), asset(nil), 16, 0, true, TierNearExact, ByPDQ, 0.45, 0.5},
+		{"low quality, rotated, the turned phash agrees", turned(lowQ), asset(nil), 4, 1, true, TierNearExact, ByPDQPHash, 0.5, 0.6},
+		{"low quality, mirrored, only the turned phash agrees", turned(lowQ), asset(nil), 4, 5, false, "", "", 0, 0},
 		{"asset without pdq", query, asset(func(a *sleuth.Asset) { a.Perceptual = nil }), 3, 0, false, "", "", 0, 0},
 	}
 	for _, tt := range tests {

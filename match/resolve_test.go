@@ -221,6 +221,18 @@ func TestResolve(t *testing.T) {
 		}
 		return ms
 	}
+	// fainter returns n weak rivals of a wide overlay that each differ
+	// from the query in a rectangle wideRivalShareFactor times as wide
+	// (the overlay's, wideOverlaid: a third of the cells, 40 luma cells
+	// off), with fewer inliers and as many cells off.
+	fainter := func(n int) []Match {
+		ms := weak(n)
+		for k := range ms {
+			ms[k].Inliers = 40
+			ms[k].Occlusion = &Occlusion{Share: 0.33 * wideRivalShareFactor, Correlation: 0.95, Cells: 900, LumaOff: 40, Density: 0.2}
+		}
+		return ms
+	}
 	type want struct {
 		score       float64
 		alone       string
@@ -324,6 +336,22 @@ func TestResolve(t *testing.T) {
 			[]want{{SureScore, AloneOverlay, ""}}},
 		{"wide overlay, one weak rival: not lifted", []Match{wideOverlaid(pdqAsset("a", 0)), pdq(pdqAsset("b", 40), 0.4)},
 			[]want{{0.5, "", ""}, {0.4, "", ""}}},
+		{"wide overlay beside fainter rivals: sure", append([]Match{wideOverlaid(pdqAsset("a", 0))}, fainter(wideWeakRivals)...),
+			append([]want{{SureScore, AloneOverlay, ""}}, weakWant(wideWeakRivals)...)},
+		{"wide overlay beside too many fainter rivals: not lifted", append([]Match{wideOverlaid(pdqAsset("a", 0))}, fainter(wideWeakRivals+1)...),
+			append([]want{{0.5, "", ""}}, weakWant(wideWeakRivals+1)...)},
+		{"wide overlay beside a rival differing in a rectangle not wide enough: not lifted", []Match{wideOverlaid(pdqAsset("a", 0)),
+			func() Match { m := fainter(1)[0]; m.Occlusion.Share = 0.33 * (wideRivalShareFactor - 0.01); return m }()},
+			append([]want{{0.5, "", ""}}, weakWant(1)...)},
+		{"wide overlay beside a fainter rival with as many inliers: not lifted", []Match{wideOverlaid(pdqAsset("a", 0)),
+			func() Match { m := fainter(1)[0]; m.Inliers = 60; return m }()},
+			append([]want{{0.5, "", ""}}, weakWant(1)...)},
+		{"wide overlay beside a fainter rival with fewer cells off: not lifted", []Match{wideOverlaid(pdqAsset("a", 0)),
+			func() Match { m := fainter(1)[0]; m.Occlusion.LumaOff = 39; return m }()},
+			append([]want{{0.5, "", ""}}, weakWant(1)...)},
+		{"wide overlay beside a stronger rival differing more: not lifted", []Match{wideOverlaid(pdqAsset("a", 0)),
+			func() Match { m := fainter(1)[0]; m.Score = weakRivalScore + 0.01; return m }()},
+			[]want{{0.5, "", ""}, {weakRivalScore + 0.01, "", ""}}},
 		{"solid overlay beside a weak rival passing the wide form: not lifted", []Match{solid(pdqAsset("a", 0)), func() Match { m := wideOverlaid(pdqAsset("b", 40)); m.Score = 0.4; return m }()},
 			[]want{{0.5, "", ""}, {0.4, "", ""}}},
 		{"a lifted match outscores no one", []Match{overlaid(pdqAsset("a", 0)), overlaid(pdqAsset("b", 2))},

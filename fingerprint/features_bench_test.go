@@ -8,7 +8,7 @@ import (
 // BenchmarkEdited measures, on the decoded 1024x1024 photo, the
 // fingerprints of the edited tier: local features as registered (192) and
 // as queried (512), and border trimming with the trimmed PDQ (on the photo
-// in a 10% frame). It reports the stored size of the registered features.
+// in a 10% frame, in a frame of checks, and on the photo alone). It reports the stored size of the registered features.
 func BenchmarkEdited(b *testing.B) {
 	s := loadBench(b)
 	b.Run("features-asset", func(b *testing.B) {
@@ -30,6 +30,25 @@ func BenchmarkEdited(b *testing.B) {
 		b.ReportAllocs()
 		for b.Loop() {
 			if TrimOf(framed) == nil {
+				b.Fatal("not trimmed")
+			}
+		}
+	})
+	// An unframed photo: every side is tried for a border of one colour,
+	// then of two (the patterned border's search), and none is found.
+	b.Run("trim-unframed", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			if TrimOf(s.rgba) != nil {
+				b.Fatal("trimmed")
+			}
+		}
+	})
+	checked := patternedFrame(s.rgba, 100, 60, 40, 120, 24, true)
+	b.Run("trim-patterned", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			if TrimOf(checked) == nil {
 				b.Fatal("not trimmed")
 			}
 		}

@@ -1,8 +1,10 @@
 package fingerprint
 
 import (
+	"bytes"
 	"image"
 	"image/color"
+	"image/jpeg"
 	"math/rand/v2"
 	"testing"
 
@@ -77,6 +79,99 @@ func TestTrimBorders(t *testing.T) {
 	}
 }
 
+// patternedFrame puts src inside a frame of checks (or diagonal
+// stripes) of two colours, step pixels wide, l, t, r, b pixels wide.
+func patternedFrame(src *image.RGBA, l, tp, r, b, step int, checks bool) *image.RGBA {
+	w, h := src.Rect.Dx()+l+r, src.Rect.Dy()+tp+b
+	img := image.NewRGBA(image.Rect(0, 0, w, h))
+	c1, c2 := color.RGBA{20, 200, 60, 255}, color.RGBA{230, 40, 200, 255}
+	for y := 0; y < h; y++ {
+		for x := 0; x < w; x++ {
+			on := ((x+y)/step)%2 == 0
+			if checks {
+				on = (x/step+y/step)%2 == 0
+			}
+			if on {
+				img.SetRGBA(x, y, c1)
+			} else {
+				img.SetRGBA(x, y, c2)
+			}
+		}
+	}
+	for y := 0; y < src.Rect.Dy(); y++ {
+		copy(img.Pix[img.PixOffset(l, tp+y):], src.Pix[src.PixOffset(0, y):src.PixOffset(src.Rect.Dx(), y)])
+	}
+	return img
+}
+
+// patterned is patternedFrame compressed as JPEG at quality 75, as a
+// thief's frame would be.
+func patterned(t *testing.T, src *image.RGBA, l, tp, r, b, step int, checks bool) *image.RGBA {
+	var buf bytes.Buffer
+	if err := jpeg.Encode(&buf, patternedFrame(src, l, tp, r, b, step, checks), &jpeg.Options{Quality: 75}); err != nil {
+		t.Fatal(err)
+	}
+	dec, err := imaging.Decode(buf.Bytes(), imaging.Limits{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return dec.RGBA
+}
+
+// TestTrimPatterned: a frame of two colours in checks or stripes is
+// trimmed (to within the pixels JPEG blurs at the picture's edge);
+// pictures whose edges hold two colours but no such frame are not.
+func TestTrimPatterned(t *testing.T) {
+	pic := textured(240, 160, 3)
+	for _, tt := range []struct {
+		name       string
+		img        *image.RGBA
+		want       image.Rectangle
+		checks     bool
+		l, t, r, b int
+	}{
+		{name: "checks", img: pic, checks: true, l: 40, t: 30, r: 20, b: 50},
+		{name: "diagonal stripes", img: pic, l: 25, t: 45, r: 35, b: 30},
+		{name: "fine checks", img: pic, checks: true, l: 12, t: 12, r: 30, b: 22},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			for _, step := range []int{8, 13} {
+				img := patterned(t, tt.img, tt.l, tt.t, tt.r, tt.b, step, tt.checks)
+				got := TrimBorders(img)
+				want := image.Rect(tt.l, tt.t, tt.l+pic.Rect.Dx(), tt.t+pic.Rect.Dy())
+				if abs(got.Min.X-want.Min.X) > 2 || abs(got.Min.Y-want.Min.Y) > 2 || abs(got.Max.X-want.Max.X) > 2 || abs(got.Max.Y-want.Max.Y) > 2 {
+					t.Errorf("step %d: TrimBorders = %v, want %v", step, got, want)
+				}
+			}
+		})
+	}
+	// A chessboard is not a frame around a picture.
+	board := image.NewRGBA(image.Rect(0, 0, 200, 120))
+	for y := 0; y < 120; y++ {
+		for x := 0; x < 200; x++ {
+			c := color.RGBA{20, 200, 60, 255}
+			if (x/10+y/10)%2 == 1 {
+				c = color.RGBA{230, 40, 200, 255}
+			}
+			board.SetRGBA(x, y, c)
+		}
+	}
+	if got := TrimBorders(board); got != board.Rect {
+		t.Errorf("chessboard trimmed to %v", got)
+	}
+	// A figure on a plain ground, cut by the bottom edge: the edge holds
+	// two colours, changing twice, not alternating.
+	figure := framed(pic, 30, 30, 30, 0, color.RGBA{250, 250, 250, 255}, 0)
+	for y := figure.Rect.Dy() - 40; y < figure.Rect.Dy(); y++ {
+		for x := 60; x < 200; x++ {
+			figure.SetRGBA(x, y, color.RGBA{200, 30, 30, 255})
+		}
+	}
+	if got, want := TrimBorders(figure), image.Rect(30, 30, 270, 190); got != want {
+		t.Errorf("figure: TrimBorders = %v, want %v", got, want)
+	}
+}
+
 func TestTrimOf(t *testing.T) {
 	src, err := imaging.DecodeFile("../testdata/pdq/bridge-mods/aaa-orig.jpg", imaging.Limits{})
 	if err != nil {
@@ -141,6 +236,37 @@ func FuzzParseTrim(f *testing.F) {
 		}
 		if back := tr.String(); back != s {
 			t.Fatalf("round trip %q -> %q", s, back)
+		}
+	})
+}
+
+// FuzzTrimBorders: any picture, patterned or not, is trimmed to a
+// non-empty rectangle inside it, without a panic.
+func FuzzTrimBorders(f *testing.F) {
+	f.Add(uint8(40), uint8(30), uint8(6), []byte{20, 200, 60, 230, 40, 200})
+	f.Add(uint8(8), uint8(8), uint8(1), []byte{0})
+	f.Add(uint8(100), uint8(12), uint8(3), []byte{255, 255, 255, 0, 0, 0, 128})
+	f.Fuzz(func(t *testing.T, w, h, step uint8, pix []byte) {
+		if len(pix) == 0 || w == 0 || h == 0 {
+			return // an empty picture is its own rectangle
+		}
+		img := image.NewRGBA(image.Rect(3, 5, 3+int(w), 5+int(h)))
+		st := int(step%16) + 1
+		for y := 0; y < int(h); y++ {
+			for x := 0; x < int(w); x++ {
+				o := img.PixOffset(3+x, 5+y)
+				// Checks of the fuzzed colours, so that the two-coloured
+				// search runs, with the rest of the bytes laid over them.
+				k := ((x/st + y/st) % 2) * 3
+				for c := range 3 {
+					img.Pix[o+c] = pix[(k+c)%len(pix)] ^ pix[(o+c)%len(pix)]&byte(step>>4)
+				}
+				img.Pix[o+3] = 255
+			}
+		}
+		r := TrimBorders(img)
+		if r.Empty() || !r.In(img.Rect) {
+			t.Fatalf("TrimBorders(%v) = %v", img.Rect, r)
 		}
 	})
 }

@@ -8,7 +8,8 @@ import (
 // BenchmarkEdited measures, on the decoded 1024x1024 photo, the
 // fingerprints of the edited tier: local features as registered (192) and
 // as queried (512), and border trimming with the trimmed PDQ (on the photo
-// in a 10% frame, in a frame of checks, and on the photo alone). It reports the stored size of the registered features.
+// in a 10% frame, in a frame of checks, and on the photo alone). It
+// reports the stored size of the registered features.
 func BenchmarkEdited(b *testing.B) {
 	s := loadBench(b)
 	b.Run("features-asset", func(b *testing.B) {

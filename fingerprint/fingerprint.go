@@ -109,7 +109,8 @@ type Pixels struct {
 }
 
 // PHashOf returns the PHash of the dihedral variant k of the picture
-// (PHash for DihedralOriginal), false when it was not computed.
+// (PHash for DihedralOriginal), false when it was not computed (or is 0,
+// as a flat picture's is: no evidence either way).
 func (p *Pixels) PHashOf(k int) (PHash, bool) {
 	if k == DihedralOriginal {
 		return p.PHash, true
@@ -281,8 +282,8 @@ func PixelsOf(img *imaging.Image) *Pixels {
 		PDQQuality:    p.Quality,
 		PDQDihedral:   p.Dihedral,
 		PHash:         p.PHash,
-		PixelSHA256:   <-digest,
 		PHashDihedral: p.PHashDihedral,
+		PixelSHA256:   <-digest,
 	}
 }
 

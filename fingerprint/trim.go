@@ -83,9 +83,8 @@ func trimSide(img *image.RGBA, max int, line func(i int) (x, y, dx, dy int), n i
 	// No border of one colour, or a line or two (the odd colours JPEG
 	// gives the last pixels of a picture whose size is not a multiple of
 	// its blocks): perhaps a border of two, read from one of the next
-	// lines.
-	// Of those, the two colours farthest apart: a line along the edge
-	// between checks gives mixtures.
+	// trimGap lines, the two colours farthest apart (a line along the
+	// edge between checks gives mixtures).
 	var c1, c2 [3]int
 	first, apart := i, -1
 	for k := first; k < first+trimGap && k < max; k++ {

@@ -334,11 +334,11 @@ func (m *Match) wideOverlay() bool {
 // the log of the run with the turned pHash (2805a8d, 82.51% at 0.885):
 // 51 more true matches >= 0.9 (text, logos and their combinations), no
 // false one; measured, 50 copies more found at 0.885, none lost, the
-// same 10 false matches >= 0.9 (82.51% -> 82.76%). The 5 false matches that would pass the rest (holdout
-// avatars against their siblings) stood beside 2 to 14 rivals, whose
-// rectangles were at most 1.79 times as wide as theirs; beside any
-// number of rivals, a factor of 2 lifted 69 true ones, 1.5 the three
-// false ones with 5, 10 and 14 rivals.
+// same 10 false matches >= 0.9 (82.51% -> 82.76%). The 5 false matches
+// that would pass the rest (holdout avatars against their siblings)
+// stood beside 2 to 14 rivals, whose rectangles were at most 1.79 times
+// as wide as theirs; beside any number of rivals, a factor of 2 lifted
+// 69 true ones, 1.5 the three false ones with 5, 10 and 14 rivals.
 const (
 	wideWeakRivals       = 3
 	wideRivalShareFactor = 2.0
@@ -455,6 +455,7 @@ func Resolve(ms []Match) {
 		case rivals == 0:
 			alone = true
 		case blocked || overlaid:
+			// not alone
 		case wideLift:
 			alone = rivals <= wideWeakRivals
 		default:

@@ -67,6 +67,45 @@ func TestOverlayScore(t *testing.T) {
 	}
 }
 
+// alignedOverlaid is a near-exact PDQ match whose aligned comparison
+// found every differing cell in one rectangle, the rest agreeing: a copy
+// under a caption, capped by its colours (capByColor).
+func alignedOverlaid(a *sleuth.Asset) Match {
+	r := 0.99
+	return Match{Asset: a, Tier: TierNearExact, Score: colorDiffersScore, Fingerprint: ByPDQ, Distance: 24,
+		AlignedCorrelation: &r, Occlusion: &Occlusion{Share: 0.12, Correlation: 0.999, Cells: 800, LumaOff: 40, ColorOff: 9, Density: 0.4}}
+}
+
+func TestAlignedOverlayScore(t *testing.T) {
+	for _, tt := range []struct {
+		name string
+		edit func(*Match)
+		want float64
+	}{
+		{"passes", func(*Match) {}, SureScore},
+		{"flat picture, pHash agreeing", func(m *Match) { m.Fingerprint = ByPDQPHash }, SureScore},
+		{"no occlusion", func(m *Match) { m.Occlusion = nil }, 0},
+		{"rectangle at the bound", func(m *Match) { m.Occlusion.Share = overlayMaxShare }, SureScore},
+		{"rectangle too large", func(m *Match) { m.Occlusion.Share = 0.31 }, 0},
+		{"rest disagrees", func(m *Match) { m.Occlusion.Correlation = 0.997 }, 0},
+		{"too few cells outside", func(m *Match) { m.Occlusion.Cells = minCells - 1 }, 0},
+		{"edited tier", func(m *Match) { m.Tier = TierEdited }, 0},
+		{"trimmed PDQ", func(m *Match) { m.Tier, m.Fingerprint, m.Method = TierEdited, MethodTrimmedPDQ, MethodTrimmedPDQ }, SureScore},
+		{"pixels aligned without a hash", func(m *Match) { m.Tier, m.Fingerprint, m.Method = TierEdited, MethodAlignedPixels, MethodAlignedPixels }, 0},
+		{"local features", func(m *Match) { m.Tier, m.Fingerprint, m.Method = TierEdited, MethodLocalFeatures, MethodLocalFeatures }, 0},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			m := alignedOverlaid(pdqAsset("a", 0))
+			o := *m.Occlusion
+			m.Occlusion = &o
+			tt.edit(&m)
+			if got := m.alignedOverlayScore(); got != tt.want {
+				t.Errorf("alignedOverlayScore = %v, want %v", got, tt.want)
+			}
+		})
+	}
+}
+
 // wideOverlaid is a local-features match under two lines of large text:
 // a solid rectangle over a third of the picture, few keypoints agreeing
 // by the ratio test, most found again at their place.
@@ -74,6 +113,7 @@ func wideOverlaid(a *sleuth.Asset) Match {
 	m := overlaid(a)
 	m.Inliers, m.InlierRatio, m.GuidedInlierRatio = 60, 0.35, 0.65
 	m.Occlusion.Share, m.Occlusion.Density = 0.33, 0.55
+	m.Occlusion.Rect = Rect{X0: 0.05, Y0: 0.3, X1: 0.95, Y1: 0.67} // two lines across
 	return m
 }
 
@@ -96,6 +136,28 @@ func TestWideOverlayScore(t *testing.T) {
 		{"solid: guided ratio low, rectangle too small for letters", func(m *Match) {
 			m.Occlusion.Share, m.GuidedInlierRatio = 0.05, 0.45
 		}, 0, false},
+		{"letters under the plain form's inlier ratio, a rectangle not wide: sure", func(m *Match) {
+			m.Occlusion.Density, m.Occlusion.Rect.X1 = 0.45, 0.2
+		}, SureScore, true},
+		{"plain form passed, letters not wide: the plain lift", func(m *Match) {
+			m.Occlusion.Density, m.Occlusion.Share, m.InlierRatio = 0.45, 0.2, 0.6
+			m.Occlusion.Rect.X1 = 0.05 + 0.37*(lettersMinAspect-0.01)
+		}, overlayLiftScore, false},
+		{"plain form passed, letters wide enough: sure", func(m *Match) {
+			m.Occlusion.Density, m.Occlusion.Share, m.InlierRatio = 0.45, 0.2, 0.6
+			m.Occlusion.Rect.X1 = 0.05 + 0.37*(lettersMinAspect+0.01)
+		}, SureScore, true},
+		{"plain form passed, letters wide in the asset's pixels, not in fractions", func(m *Match) {
+			m.Asset.Width, m.Asset.Height = 200, 100
+			m.Occlusion.Density, m.Occlusion.Share, m.InlierRatio = 0.45, 0.2, 0.6
+			m.Occlusion.Rect.X1 = 0.05 + 0.37*1.05
+		}, SureScore, true},
+		{"plain form passed, letters across the picture: sure", func(m *Match) {
+			m.Occlusion.Density, m.Occlusion.Share, m.InlierRatio = 0.45, 0.2, 0.6
+		}, SureScore, true},
+		{"plain form passed, letters sparse: the plain lift", func(m *Match) {
+			m.Occlusion.Density, m.Occlusion.Share, m.InlierRatio = wideOverlayDensity-0.01, 0.2, 0.6
+		}, overlayLiftScore, false},
 		{"rectangle sparse", func(m *Match) { m.Occlusion.Density = 0.29 }, 0, false},
 		{"rest disagrees", func(m *Match) { m.Occlusion.Correlation = 0.997 }, 0, false},
 		{"few inliers", func(m *Match) { m.Inliers = wideOverlayInliers - 1 }, 0, false},
@@ -179,7 +241,8 @@ func TestAgreeScore(t *testing.T) {
 		{"colours not compared", func(m *Match) { m.ColorOff = nil }, 0},
 		{"a colour cell off", func(m *Match) { c := 0.004; m.ColorOff = &c }, 0},
 		{"pixels not compared", func(m *Match) { m.Correlation, m.FullCorrelation = nil, nil }, 0},
-		{"full correlation low", func(m *Match) { f := 0.997; m.FullCorrelation = &f }, 0},
+		{"full correlation low", func(m *Match) { f := agreeSparseCorrelation - 0.001; m.FullCorrelation = &f }, 0},
+		{"no cell off, full correlation of a resampled copy", func(m *Match) { f := agreeSparseCorrelation; m.FullCorrelation = &f }, SureScore},
 		{"trimmed correlation low", func(m *Match) { c := 0.94; m.Correlation = &c }, 0},
 		{"few inliers", func(m *Match) { m.Inliers = MinInliers - 1 }, 0},
 		{"inliers at the bound", func(m *Match) { m.Inliers = MinInliers }, SureScore},
@@ -244,6 +307,13 @@ func TestResolve(t *testing.T) {
 			ws[k].score = weakRivalScore - 0.01
 		}
 		return ws
+	}
+	// letters is a copy under a caption that passes the plain form of the
+	// overlay rule and the lines of letters of its wide form.
+	letters := func(a *sleuth.Asset) Match {
+		m := wideOverlaid(a)
+		m.InlierRatio, m.Occlusion.Share, m.Occlusion.Density = 0.6, 0.15, 0.4
+		return m
 	}
 	for _, tt := range []struct {
 		name string
@@ -310,6 +380,8 @@ func TestResolve(t *testing.T) {
 			[]want{{0.48, "", ""}, {0.4, "", ""}, {0.4, "", ""}}},
 		{"agreeing, one weak rival overlaid itself: not lifted (the rival is, beside a weak rival)", []Match{agreeing(pdqAsset("a", 0)), func() Match { m := overlaid(pdqAsset("b", 40)); m.Score = 0.4; return m }()},
 			[]want{{0.48, "", ""}, {overlayLiftScore, AloneOverlay, ""}}},
+		{"agreeing, one weak rival agreeing itself: neither lifted", []Match{agreeing(pdqAsset("a", 0)), func() Match { m := part(agreeing(pdqAsset("b", 40)), 0.9); m.Score = 0.4; return m }()},
+			[]want{{0.48, "", ""}, {0.4, "", ""}}},
 		{"agreeing beside another part of the query: lifted", []Match{agreeing(pdqAsset("a", 0)), part(pdq(pdqAsset("b", 40), 0.4), 0.6)},
 			[]want{{SureScore, AloneAgrees, ""}, {0.4, "", ""}}},
 		{"already sure: unchanged", []Match{func() Match { m := agreeing(pdqAsset("a", 0)); m.Score = 0.95; return m }()},
@@ -354,6 +426,31 @@ func TestResolve(t *testing.T) {
 			[]want{{0.5, "", ""}, {weakRivalScore + 0.01, "", ""}}},
 		{"solid overlay beside a weak rival passing the wide form: not lifted", []Match{solid(pdqAsset("a", 0)), func() Match { m := wideOverlaid(pdqAsset("b", 40)); m.Score = 0.4; return m }()},
 			[]want{{0.5, "", ""}, {0.4, "", ""}}},
+		{"aligned overlay, alone: sure", []Match{alignedOverlaid(pdqAsset("a", 0))},
+			[]want{{SureScore, AloneOverlay, ""}}},
+		{"aligned overlay, one weak rival: sure", []Match{alignedOverlaid(pdqAsset("a", 0)), pdq(pdqAsset("b", 40), weakRivalScore)},
+			[]want{{SureScore, AloneOverlay, ""}, {weakRivalScore, "", ""}}},
+		{"aligned overlay, two weak rivals: not lifted", append([]Match{alignedOverlaid(pdqAsset("a", 0))}, weak(2)...),
+			append([]want{{colorDiffersScore, "", ""}}, weakWant(2)...)},
+		{"aligned overlay, a rival above the weak band: not lifted", []Match{alignedOverlaid(pdqAsset("a", 0)), pdq(pdqAsset("b", 40), weakRivalScore+0.01)},
+			[]want{{colorDiffersScore, "", ""}, {weakRivalScore + 0.01, "", ""}}},
+		{"aligned overlay, a weak rival overlaid the same way: neither lifted", []Match{alignedOverlaid(pdqAsset("a", 0)),
+			func() Match { m := alignedOverlaid(pdqAsset("b", 40)); m.Score = 0.4; return m }()},
+			[]want{{colorDiffersScore, "", ""}, {0.4, "", ""}}},
+		{"aligned overlay, a weak rival overlaid by local features: not lifted", []Match{alignedOverlaid(pdqAsset("a", 0)),
+			func() Match { m := overlaid(pdqAsset("b", 40)); m.Score = 0.4; return m }()},
+			[]want{{colorDiffersScore, "", ""}, {0.4, "", ""}}},
+		{"local overlay beside a weak rival overlaid in the aligned form: lifted (as before)", []Match{overlaid(pdqAsset("a", 0)),
+			func() Match { m := alignedOverlaid(pdqAsset("b", 40)); m.Score = 0.4; return m }()},
+			[]want{{overlayLiftScore, AloneOverlay, ""}, {0.4, "", ""}}},
+		{"letters passing the plain form too, alone: sure", []Match{letters(pdqAsset("a", 0))},
+			[]want{{SureScore, AloneOverlay, ""}}},
+		{"letters passing the plain form too, one weak rival not fainter: the plain lift", []Match{letters(pdqAsset("a", 0)), pdq(pdqAsset("b", 40), 0.4)},
+			[]want{{overlayLiftScore, AloneOverlay, ""}, {0.4, "", ""}}},
+		{"letters passing the plain form too, two weak rivals not fainter: not lifted", append([]Match{letters(pdqAsset("a", 0))}, weak(2)...),
+			append([]want{{0.5, "", ""}}, weakWant(2)...)},
+		{"letters passing the plain form too, fainter rivals: sure", append([]Match{letters(pdqAsset("a", 0))}, fainter(wideWeakRivals)...),
+			append([]want{{SureScore, AloneOverlay, ""}}, weakWant(wideWeakRivals)...)},
 		{"a lifted match outscores no one", []Match{overlaid(pdqAsset("a", 0)), overlaid(pdqAsset("b", 2))},
 			[]want{{overlayLiftScore, AloneOverlay, ""}, {overlayLiftScore, AloneOverlay, ""}}},
 	} {

@@ -46,9 +46,10 @@ import (
 //     A wider overlay (two lines of large text) lifts the same way under
 //     the wide form of the rule (wideOverlay), when no other asset
 //     competes or only a few weak ones that each differ from the query
-//     far more than it does (fainterRival). A near-exact PDQ match whose
-//     aligned pixels differ in one rectangle only (alignedOverlayScore)
-//     is lifted to SureScore beside one weak rival at most.
+//     far more than it does (fainterRival). A near-exact or trimmed PDQ
+//     match whose aligned pixels differ in one rectangle only
+//     (alignedOverlayScore) is lifted to SureScore beside one weak rival
+//     at most.
 //   - A match whose pixels and colours agree in every compared cell, or
 //     all but a few or scattered luma cells (local features verified), but
 //     whose keypoints mostly do not come back (a copy turned, cropped or
@@ -395,11 +396,11 @@ func (m *Match) occlusionAspect() float64 {
 // occludedCorrelation over minCells or more, is sure when no other asset
 // competes, or one only, scored at most weakRivalScore and overlaid by
 // neither form of the rule. So is a trimmed-PDQ match (MaxTrimDistance;
-// its rectangles compared), the same evidence once the border is off. A caption or a logo on a copy moves its PDQ a
-// little and leaves the rest of its pixels alone, but turns colour cells
-// off (capByColor keeps it at 0.85) and hides keypoints, so that the
-// local features' form rarely passes; a look-alike token comes back beside
-// its siblings. Rescored offline on the log of the 2026-12-06 midday run
+// its rectangles compared), the same evidence once the border is off. A
+// caption or a logo on a copy moves its PDQ a little and leaves the rest
+// of its pixels alone, but turns colour cells off (capByColor keeps it at
+// 0.85) and hides keypoints, so that the local features' form rarely
+// passes; a look-alike token comes back beside its siblings. Rescored offline on the log of the 2026-12-06 midday run
 // (3354953, 83.20% at 0.880): 138 more true matches >= 0.9 (text, logos and
 // their combinations), no false one; with two weak rivals 144 true and no
 // false, with three 149 and one false, with eight (as the solid form

@@ -332,7 +332,7 @@ func occludedScore(g Geometry) float64 {
 	o := g.Occlusion
 	if o == nil || g.Correlation < sureCorrelation || g.FullCorrelation < occludedFullCorrelation ||
 		g.InlierRatio < occludedInlierRatio || g.Inliers < sureInliers || g.Coverage < sureCoverage ||
-		g.ColorCells == 0 || o.Share > occludedMaxShare || o.Cells < minCells || o.Correlation < occludedCorrelation {
+		g.ColorCells == 0 || o.Share > occludedMaxShare || !o.restAgrees() {
 		return 0
 	}
 	r := math.Max(0, math.Min(1, (g.InlierRatio-occludedInlierRatio)/(0.95-occludedInlierRatio)))

@@ -107,3 +107,10 @@ func occlusion(us, vs []float64, at []cellAt, colorOff []int) (o *Occlusion, ok 
 	}
 	return o, true
 }
+
+// restAgrees reports whether the cells outside o's rectangle are enough
+// (minCells) and agree (occludedCorrelation): every rule that forgives
+// one differing rectangle asks it.
+func (o *Occlusion) restAgrees() bool {
+	return o.Cells >= minCells && o.Correlation >= occludedCorrelation
+}

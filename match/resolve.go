@@ -349,8 +349,8 @@ func (m *Match) overlayScore() (s float64, wide bool) {
 // overlay rule share.
 func (m *Match) overlayBase() bool {
 	o := m.Occlusion
-	return o != nil && m.Correlation != nil && m.Inliers >= sureInliers && o.Cells >= minCells &&
-		o.Correlation >= occludedCorrelation && m.Coverage >= sureCoverage && *m.Correlation >= sureCorrelation
+	return o != nil && m.Correlation != nil && m.Inliers >= sureInliers && o.restAgrees() &&
+		m.Coverage >= sureCoverage && *m.Correlation >= sureCorrelation
 }
 
 // overlayPlain reports whether m, passing overlayBase, passes the plain
@@ -414,7 +414,7 @@ func (m *Match) alignedOverlayScore() float64 {
 	o := m.Occlusion
 	pdq := m.Tier == TierNearExact && (m.Fingerprint == ByPDQ || m.Fingerprint == ByPDQPHash) ||
 		m.Fingerprint == MethodTrimmedPDQ
-	if !pdq || o == nil || o.Share > overlayMaxShare || o.Cells < minCells || o.Correlation < occludedCorrelation {
+	if !pdq || o == nil || o.Share > overlayMaxShare || !o.restAgrees() {
 		return 0
 	}
 	return SureScore

@@ -233,10 +233,11 @@ func (e *Engine) Register(ctx context.Context, req *RegisterRequest) (*RegisterR
 // fingerprint computes every fingerprint of a file, with up to features
 // local features (0: none); a query's (QueryFeatures) turned and mirrored
 // PDQ variants are hashed from the transformed pixels
-// (fingerprint.Options.ExactDihedral).
+// (fingerprint.Options.ExactDihedral), and the captions over it are found
+// (fingerprint.Options.Captions).
 func (e *Engine) fingerprint(path string, data []byte, features int) (*fingerprint.Result, error) {
 	opt := fingerprint.Options{Limits: e.opt.Limits, Trim: features > 0, Features: features,
-		ExactDihedral: features == fingerprint.QueryFeatures}
+		ExactDihedral: features == fingerprint.QueryFeatures, Captions: features == fingerprint.QueryFeatures}
 	if path != "" {
 		return fingerprint.File(path, opt)
 	}

@@ -99,6 +99,6 @@ func (p *Pixels) extend(img *image.RGBA, opt Options) {
 		p.Trim = TrimOf(img)
 	}
 	if opt.Features > 0 {
-		p.Features = ExtractFeatures(img, opt.Features)
+		p.Features = extractFeatures(img, opt.Features, opt.Captions)
 	}
 }

@@ -85,6 +85,11 @@ type Features struct {
 	// (Height+1); kept only for features computed in this process (a
 	// query), not stored.
 	integral []uint32
+
+	// Captions are the lines of outlined letters found over the picture
+	// (findCaptions) when asked (ExtractQueryFeatures, Options.Captions);
+	// not stored.
+	Captions []CaptionRect
 }
 
 // MeanLuma returns the mean luma of the rectangle (x0, y0)-(x1, y1) of the
@@ -249,6 +254,19 @@ func describe(g *grayImage, x, y int, angle uint8) [4]uint64 {
 // or a blurred one most of all. It returns nil for pictures under
 // MinThumbSide pixels on a side. Deterministic.
 func ExtractFeatures(img *image.RGBA, n int) *Features {
+	return extractFeatures(img, n, false)
+}
+
+// ExtractQueryFeatures is ExtractFeatures that also finds the captions
+// written over the picture (Features.Captions), as a query's features
+// are (Options.Captions).
+func ExtractQueryFeatures(img *image.RGBA, n int) *Features {
+	return extractFeatures(img, n, true)
+}
+
+// extractFeatures is ExtractFeatures, and finds the captions when
+// captions is set.
+func extractFeatures(img *image.RGBA, n int, captions bool) *Features {
 	if img == nil || n <= 0 || img.Rect.Dx() <= 0 || img.Rect.Dy() <= 0 {
 		return nil
 	}
@@ -354,6 +372,9 @@ func ExtractFeatures(img *image.RGBA, n int) *Features {
 			Angle: angle,
 			Desc:  describe(b, c.x, c.y, angle),
 		})
+	}
+	if captions {
+		f.Captions = findCaptions(g0)
 	}
 	return f
 }

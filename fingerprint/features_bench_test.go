@@ -7,7 +7,7 @@ import (
 
 // BenchmarkEdited measures, on the decoded 1024x1024 photo, the
 // fingerprints of the edited tier: local features as registered (192) and
-// as queried (512), and border trimming with the trimmed PDQ (on the photo
+// as queried (512, with and without the captions looked for), and border trimming with the trimmed PDQ (on the photo
 // in a 10% frame, in a frame of checks, and on the photo alone). It
 // reports the stored size of the registered features.
 func BenchmarkEdited(b *testing.B) {
@@ -24,6 +24,14 @@ func BenchmarkEdited(b *testing.B) {
 		b.ReportAllocs()
 		for b.Loop() {
 			ExtractFeatures(s.rgba, QueryFeatures)
+		}
+	})
+	// The same with the captions looked for (ExtractQueryFeatures): the
+	// difference is findCaptions' cost.
+	b.Run("features-query-captions", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			ExtractQueryFeatures(s.rgba, QueryFeatures)
 		}
 	})
 	framed := framed(s.rgba, 100, 60, 40, 120, color.RGBA{250, 250, 250, 255}, 0)

@@ -144,6 +144,10 @@ type Options struct {
 	// find its mirrored and turned copies at the distance of re-encoded
 	// ones.
 	ExactDihedral bool
+	// Captions finds the captions written over the picture
+	// (Features.Captions) with its local features: what a query needs to
+	// find the copy under them.
+	Captions bool
 }
 
 // ExactOf streams r through the Nid builder, sha256 and BLAKE3 in one pass

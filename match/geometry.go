@@ -89,6 +89,17 @@ type Geometry struct {
 	// 0.76-0.93.
 	Guided      int
 	GuidedRatio float64
+	// Captioned is the same verification judged with the query's
+	// captions (fingerprint.Features.Captions) left out: its Covered,
+	// ratios, coverage and pixel and colour comparisons leave out the
+	// asset keypoints whose patch the transform puts on a caption
+	// (Hidden) and the thumbnail and colour cells that meet one
+	// (CaptionCells). A copy under a caption is judged on what the
+	// caption leaves to see (captionedScore). Nil when the query has no
+	// caption; Hidden and CaptionCells are 0 outside it.
+	Captioned    *Geometry
+	Hidden       int
+	CaptionCells int
 }
 
 // Parameters of the verification.
@@ -242,6 +253,24 @@ func Verify(q *fingerprint.Features, qw, qh int, a *fingerprint.Features, aw, ah
 		OffsetX:     round3(real(t)),
 		OffsetY:     round3(imag(t)),
 	}
+	g.measure(q, qw, qh, a, aw, ah, z, t, tol, pairs, in, false)
+	if len(q.Captions) > 0 {
+		c := g
+		c.measure(q, qw, qh, a, aw, ah, z, t, tol, pairs, in, true)
+		g.Captioned = &c
+	}
+	return g, true
+}
+
+// measure sets the evidence of g under the transform z, t fitted to pairs
+// (within tol; in is scratch): the covered and guided keypoints, the
+// overlaps, the coverage, and the pixel and colour comparisons. With hide,
+// the query's captions are left out (Geometry.Captioned).
+func (g *Geometry) measure(q *fingerprint.Features, qw, qh int, a *fingerprint.Features, aw, ah int, z, t complex128, tol float64, pairs []pair, in []bool, hide bool) {
+	g.Covered, g.Guided, g.Hidden, g.GuidedRatio, g.Coverage = 0, 0, 0, 0, 0
+	g.Occlusion, g.Agrees, g.Captioned = nil, false, nil
+	s := cmplx.Abs(z)
+	aUnit := 31 * float64(aw) / float64(a.Width)
 	// Asset keypoints that land inside the query picture, their bounding
 	// box, and those of them found again where they land (Guided).
 	cov := newBox()
@@ -252,6 +281,15 @@ func Verify(q *fingerprint.Features, qw, qh int, a *fingerprint.Features, aw, ah
 		ap := complex(float64(a.Points[i].X)*float64(aw), float64(a.Points[i].Y)*float64(ah))
 		p := z*ap + t
 		if real(p) >= 0 && real(p) <= float64(qw) && imag(p) >= 0 && imag(p) <= float64(qh) {
+			// Under a caption the keypoint is hidden: not covered.
+			if hide {
+				r := 15.5 * fingerprint.LevelScale(a.Points[i].Level) * aUnit / 31 * s
+				x, y, mx, my := real(p)/float64(qw), imag(p)/float64(qh), r/float64(qw), r/float64(qh)
+				if captioned(q, x-mx, y-my, x+mx, y+my) {
+					g.Hidden++
+					continue
+				}
+			}
 			g.Covered++
 			cov.add(ap)
 			if grid.find(&a.Points[i], p, gtol, rot) {
@@ -260,7 +298,9 @@ func Verify(q *fingerprint.Features, qw, qh int, a *fingerprint.Features, aw, ah
 		}
 	}
 	g.InlierRatio = round3(float64(g.Inliers) / float64(max(g.Covered, g.Inliers)))
-	g.GuidedRatio = round3(float64(g.Guided) / float64(max(g.Covered, g.Guided)))
+	if g.Covered > 0 {
+		g.GuidedRatio = round3(float64(g.Guided) / float64(max(g.Covered, g.Guided)))
+	}
 	area := overlapArea(z, t, float64(aw), float64(ah), float64(qw), float64(qh))
 	g.QueryOverlap = round3(min(1, area/(float64(qw)*float64(qh))))
 	g.AssetOverlap = round3(min(1, area/(s*s*float64(aw)*float64(ah))))
@@ -276,22 +316,21 @@ func Verify(q *fingerprint.Features, qw, qh int, a *fingerprint.Features, aw, ah
 	}
 	var us, vs []float64
 	var at []cellAt
-	g.Correlation, g.FullCorrelation, g.Off, g.Cells, us, vs, at = correlate(q, qw, qh, a, aw, ah, z, t)
+	g.Correlation, g.FullCorrelation, g.Off, g.Cells, g.CaptionCells, us, vs, at = correlate(q, qw, qh, a, aw, ah, z, t, hide)
 	var colorOff []int
-	g.ColorOff, g.ColorCells, colorOff = correlateColor(q, qw, qh, a, aw, ah, z, t)
+	g.ColorOff, g.ColorCells, colorOff = correlateColor(q, qw, qh, a, aw, ah, z, t, hide)
 	if g.Correlation >= -0.5 {
 		var judged bool
 		g.Occlusion, judged = occlusion(us, vs, at, colorOff)
 		g.Agrees = judged && g.Occlusion == nil && g.ColorCells > 0
 	}
-	return g, true
 }
 
 // correlateColor compares the asset's colour grid cells that land inside
 // the query under the transform z, t with the query's colour there
 // (compareColor): the share off, the cells compared and the indexes of
 // those off; zeros when not compared.
-func correlateColor(q *fingerprint.Features, qw, qh int, a *fingerprint.Features, aw, ah int, z, t complex128) (off float64, cells int, offAt []int) {
+func correlateColor(q *fingerprint.Features, qw, qh int, a *fingerprint.Features, aw, ah int, z, t complex128, hide bool) (off float64, cells int, offAt []int) {
 	const n = fingerprint.ColorSide
 	s := cmplx.Abs(z)
 	hx, hy := float64(aw)/n*s/2, float64(ah)/n*s/2
@@ -304,13 +343,25 @@ func correlateColor(q *fingerprint.Features, qw, qh int, a *fingerprint.Features
 		ac := complex(u*float64(aw), v*float64(ah))
 		c := z*ac + t
 		x, y := real(c)/float64(qw), imag(c)/float64(qh)
-		return x, y, x-fx >= 0 && y-fy >= 0 && x+fx <= 1 && y+fy <= 1 && inside(ac)
+		return x, y, x-fx >= 0 && y-fy >= 0 && x+fx <= 1 && y+fy <= 1 && inside(ac) && !(hide && captioned(q, x-fx, y-fy, x+fx, y+fy))
 	}
 	off, cells, offAt, ok := compareColor(q, a, place, fx, fy)
 	if !ok {
 		return 0, 0, nil
 	}
 	return off, cells, offAt
+}
+
+// captioned reports whether the box (x0, y0)-(x1, y1) of the query, in
+// fractions of its width and height, meets one of its captions
+// (fingerprint.Features.Captions).
+func captioned(q *fingerprint.Features, x0, y0, x1, y1 float64) bool {
+	for _, r := range q.Captions {
+		if x1 > float64(r.X0) && x0 < float64(r.X1) && y1 > float64(r.Y0) && y0 < float64(r.Y1) {
+			return true
+		}
+	}
+	return false
 }
 
 // box is a bounding box.
@@ -336,9 +387,9 @@ const minCells = 48
 
 // correlate compares the asset's thumbnail with the query's luma under the
 // transform z, t (see Geometry.Correlation).
-func correlate(q *fingerprint.Features, qw, qh int, a *fingerprint.Features, aw, ah int, z, t complex128) (trimmed, full, off float64, cells int, us, vs []float64, at []cellAt) {
+func correlate(q *fingerprint.Features, qw, qh int, a *fingerprint.Features, aw, ah int, z, t complex128, hide bool) (trimmed, full, off float64, cells, captions int, us, vs []float64, at []cellAt) {
 	if len(a.Thumb) != fingerprint.ThumbSide*fingerprint.ThumbSide {
-		return -1, -1, 0, 0, nil, nil, nil
+		return -1, -1, 0, 0, 0, nil, nil, nil
 	}
 	const n = fingerprint.ThumbSide
 	cw, ch := float64(aw)/n, float64(ah)/n
@@ -360,9 +411,13 @@ func correlate(q *fingerprint.Features, qw, qh int, a *fingerprint.Features, aw,
 			if x-fx < 0 || y-fy < 0 || x+fx > 1 || y+fy > 1 || !inside(ac) {
 				continue
 			}
+			if hide && captioned(q, x-fx, y-fy, x+fx, y+fy) {
+				captions++
+				continue
+			}
 			v, ok := q.MeanLuma(x-fx, y-fy, x+fx, y+fy)
 			if !ok {
-				return -1, -1, 0, 0, nil, nil, nil
+				return -1, -1, 0, 0, 0, nil, nil, nil
 			}
 			us = append(us, float64(a.Thumb[i*n+j]))
 			vs = append(vs, v)
@@ -371,7 +426,7 @@ func correlate(q *fingerprint.Features, qw, qh int, a *fingerprint.Features, aw,
 	}
 	cells = len(us)
 	if cells < minCells {
-		return -1, -1, 0, cells, nil, nil, nil
+		return -1, -1, 0, cells, captions, nil, nil, nil
 	}
 	// Robust to an overlay (a caption, a logo): fit v = alpha + beta u,
 	// leave out the tenth of the cells that fit worst, correlate the rest.
@@ -381,7 +436,7 @@ func correlate(q *fingerprint.Features, qw, qh int, a *fingerprint.Features, aw,
 	if beta != 0 || alpha != 0 {
 		r, _, _ = pearson(us, vs, bestFitting(us, vs, alpha, beta, 9, 10))
 	}
-	return round3(r), round3(full), round3(off), cells, us, vs, at
+	return round3(r), round3(full), round3(off), cells, captions, us, vs, at
 }
 
 // turnedDegrees: a transform turned further than this off a quarter turn

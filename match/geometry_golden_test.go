@@ -80,6 +80,9 @@ func TestVerifyGolden(t *testing.T) {
 		g.Occlusion = nil
 		s := fmt.Sprintf("%#v", g)
 		s = strings.Replace(s, ", Occlusion:(*match.Occlusion)(nil)", "", 1)
+		// The captions' evidence, none without captions, came after the
+		// golden file: left out when none, so that it still holds.
+		s = strings.Replace(s, ", Captioned:(*match.Geometry)(nil), Hidden:0, CaptionCells:0", "", 1)
 		if occ != nil {
 			s += fmt.Sprintf(" %#v", *occ)
 		}

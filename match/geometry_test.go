@@ -1,7 +1,9 @@
 package match
 
 import (
+	"fmt"
 	"image"
+	"image/color"
 	"math"
 	"math/cmplx"
 	"math/rand/v2"
@@ -427,6 +429,88 @@ func TestVerifyTurnedEdge(t *testing.T) {
 				t.Errorf("%s turned %g degrees: full correlation %.3f, colour off %.3f, occlusion %+v, want every cell agreeing",
 					f, deg, g.FullCorrelation, g.ColorOff, g.Occlusion)
 			}
+		}
+	}
+}
+
+// A copy under a caption: with the caption unknown, the cells under it
+// disagree; with it known (fingerprint.Features.Captions), the plain
+// evidence stays, and the captioned one (Geometry.Captioned) leaves out
+// those cells and the asset keypoints under the caption: every other cell
+// agrees.
+func TestVerifyCaption(t *testing.T) {
+	im, err := imaging.DecodeFile("../testdata/pdq/reg-test-input/labelme-subset/q0291.jpg", imaging.Limits{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	src := im.RGBA
+	w, h := src.Rect.Dx(), src.Rect.Dy()
+	af := fingerprint.ExtractFeatures(src, fingerprint.AssetFeatures)
+	// Letters stand-in: white and black stripes over a band.
+	q := image.NewRGBA(src.Rect)
+	copy(q.Pix, src.Pix)
+	band := image.Rect(w/10, h*6/10, w*9/10, h*3/4)
+	for y := band.Min.Y; y < band.Max.Y; y++ {
+		for x := band.Min.X; x < band.Max.X; x++ {
+			c := color.RGBA{255, 255, 255, 255}
+			if (x/6)%2 == 0 {
+				c = color.RGBA{0, 0, 0, 255}
+			}
+			q.SetRGBA(x, y, c)
+		}
+	}
+	qf := fingerprint.ExtractFeatures(q, fingerprint.QueryFeatures)
+	plain, ok := Verify(qf, w, h, af, w, h)
+	if !ok {
+		t.Fatal("not verified without the caption")
+	}
+	if plain.Agrees || plain.Occlusion == nil || plain.Captioned != nil {
+		t.Fatalf("without the caption: agrees %v, occlusion %+v, captioned %+v; want cells off in a rectangle, nothing captioned",
+			plain.Agrees, plain.Occlusion, plain.Captioned)
+	}
+	qf.Captions = []fingerprint.CaptionRect{{
+		X0: float32(band.Min.X) / float32(w), Y0: float32(band.Min.Y) / float32(h),
+		X1: float32(band.Max.X) / float32(w), Y1: float32(band.Max.Y) / float32(h),
+	}}
+	g, ok := Verify(qf, w, h, af, w, h)
+	if !ok || g.Captioned == nil {
+		t.Fatalf("with the caption: verified %v, captioned %+v", ok, g.Captioned)
+	}
+	c := *g.Captioned
+	g.Captioned = nil
+	if g.Occlusion == nil || *g.Occlusion != *plain.Occlusion {
+		t.Errorf("the plain occlusion changed with the caption: %+v, want %+v", g.Occlusion, plain.Occlusion)
+	}
+	g.Occlusion, plain.Occlusion = nil, nil
+	if fmt.Sprintf("%+v", g) != fmt.Sprintf("%+v", plain) {
+		t.Errorf("the plain evidence changed with the caption:\n got %+v\nwant %+v", g, plain)
+	}
+	if !c.Agrees || c.Occlusion != nil || c.FullCorrelation < 0.998 {
+		t.Errorf("captioned: agrees %v, full correlation %.3f, occlusion %+v; want every other cell agreeing",
+			c.Agrees, c.FullCorrelation, c.Occlusion)
+	}
+	// The band is 80% x 15% of the picture: about 123 of the 1,024
+	// cells, and more that its edges cut.
+	if c.CaptionCells < 120 || c.CaptionCells > 220 || c.Cells+c.CaptionCells != plain.Cells {
+		t.Errorf("caption cells %d, cells %d (plain %d)", c.CaptionCells, c.Cells, plain.Cells)
+	}
+	if c.Hidden == 0 || c.Covered+c.Hidden != plain.Covered || c.InlierRatio < plain.InlierRatio || c.Inliers != plain.Inliers {
+		t.Errorf("hidden %d, covered %d (plain %d), inlier ratio %.3f (%.3f)",
+			c.Hidden, c.Covered, plain.Covered, c.InlierRatio, plain.InlierRatio)
+	}
+	// A caption over the whole query hides every keypoint and cell:
+	// nothing to compare, and no NaN (a ratio of none to none).
+	qf.Captions = []fingerprint.CaptionRect{{X0: 0, Y0: 0, X1: 1, Y1: 1}}
+	if g, ok := Verify(qf, w, h, af, w, h); ok {
+		c := g.Captioned
+		for name, v := range map[string]float64{"inlier ratio": c.InlierRatio, "guided ratio": c.GuidedRatio, "coverage": c.Coverage,
+			"correlation": c.Correlation, "full correlation": c.FullCorrelation, "off": c.Off, "colour off": c.ColorOff} {
+			if math.IsNaN(v) || math.IsInf(v, 0) {
+				t.Errorf("caption over everything: %s is %v", name, v)
+			}
+		}
+		if c.Covered != 0 || c.Cells != 0 || c.Agrees {
+			t.Errorf("caption over everything: covered %d, cells %d, agrees %v", c.Covered, c.Cells, c.Agrees)
 		}
 	}
 }

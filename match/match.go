@@ -190,6 +190,13 @@ type Match struct {
 	// drawn differently), and how well the rest agrees; omitted when no
 	// cell disagrees or the pixels were not compared.
 	Occlusion *Occlusion `json:"occlusion,omitempty"`
+	// CaptionCells counts the thumbnail cells of the shared area that the
+	// query's captions cover (lines of outlined letters written over it,
+	// fingerprint.Features.Captions): the local features' pixel and
+	// colour comparisons leave them out, as the inlier ratio leaves out
+	// the asset keypoints under them (Geometry.CaptionCells, Hidden).
+	// Omitted when none.
+	CaptionCells int `json:"caption_cells,omitempty"`
 	// Alone says why the score was lifted because no other asset competes
 	// for the query (Resolve; at most one weakly, or a few beside a solid
 	// overlay): AloneOverlay, the query is this asset under
@@ -201,6 +208,10 @@ type Match struct {
 	// OutscoredBy is the Nid of the asset that explains the same part of
 	// the query better, when that capped this match's score (Resolve).
 	OutscoredBy string `json:"outscored_by,omitempty"`
+	// CaptionRival is the Nid of another asset whose match is sure under
+	// the query's captions too (CaptionCells), when that capped this one
+	// at 0.85 (Resolve): the captions hide what would tell the two apart.
+	CaptionRival string `json:"caption_rival,omitempty"`
 
 	// colorCells is the number of cells ColorOff is a share of.
 	colorCells int
@@ -264,6 +275,7 @@ func (m *Match) addGeometry(g Geometry) {
 	m.Inliers, m.Transform = g.Inliers, &tr
 	m.InlierRatio, m.Coverage = g.InlierRatio, g.Coverage
 	m.GuidedInlierRatio = g.GuidedRatio
+	m.CaptionCells = g.CaptionCells
 	if g.Correlation >= -0.5 {
 		c, f, off := g.Correlation, g.FullCorrelation, g.Off
 		m.Correlation, m.FullCorrelation, m.Off = &c, &f, &off

@@ -233,3 +233,82 @@ func TestVerifyLogo(t *testing.T) {
 		t.Errorf("copy under a logo: occludedScore %v (ratio %.3f, full %.3f, occlusion %+v)", s, g.InlierRatio, g.FullCorrelation, *g.Occlusion)
 	}
 }
+
+func TestCaptionedScore(t *testing.T) {
+	// The plain evidence of a copy under a large caption: half the
+	// keypoints are under it, and a quarter of the cells differ.
+	plain := Geometry{Inliers: 60, InlierRatio: 0.3, Coverage: 0.9, Correlation: 0.95, FullCorrelation: 0.7,
+		ColorCells: 256, ColorOff: 0.2, Cells: 1024,
+		Occlusion: &Occlusion{Rect: Rect{0.1, 0.3, 0.9, 0.6}, Share: 0.3, Correlation: 0.999, Cells: 716, LumaOff: 200, ColorOff: 50}}
+	// With the caption left out: what is left agrees.
+	base := Geometry{Inliers: 60, InlierRatio: 0.6, Coverage: 0.9, Correlation: 1, FullCorrelation: 0.999,
+		ColorCells: 180, Cells: 716, CaptionCells: 308, Hidden: 90, Agrees: true}
+	for _, c := range []struct {
+		name string
+		mut  func(g *Geometry)
+		sure bool
+	}{
+		{"every cell left agrees", nil, true},
+		{"a few cells off beside the caption", func(g *Geometry) {
+			g.Agrees, g.Occlusion = false, &Occlusion{Rect: Rect{0.1, 0.6, 0.5, 0.63}, Share: 0.012, Correlation: 1, Cells: 704, LumaOff: 5}
+		}, true},
+		{"too many cells off", func(g *Geometry) {
+			g.Agrees, g.Occlusion = false, &Occlusion{Rect: Rect{0.1, 0.6, 0.5, 0.7}, Share: 0.04, Correlation: 1, Cells: 690, LumaOff: 20}
+		}, false},
+		{"a colour cell off", func(g *Geometry) {
+			g.Agrees, g.Occlusion = false, &Occlusion{Rect: Rect{0.1, 0.6, 0.5, 0.63}, Share: 0.012, Correlation: 1, Cells: 704, LumaOff: 5, ColorOff: 1}
+		}, false},
+		{"the rest disagrees", func(g *Geometry) {
+			g.Agrees, g.Occlusion = false, &Occlusion{Rect: Rect{0.1, 0.6, 0.5, 0.63}, Share: 0.012, Correlation: 0.99, Cells: 704, LumaOff: 5}
+		}, false},
+		{"few keypoints agree", func(g *Geometry) { g.InlierRatio = captionedInlierRatio - 0.01 }, false},
+		{"full correlation low", func(g *Geometry) { g.FullCorrelation = 0.997 }, false},
+		{"few inliers", func(g *Geometry) { g.Inliers = sureInliers - 1 }, false},
+		{"low coverage", func(g *Geometry) { g.Coverage = 0.4 }, false},
+		{"colours not compared", func(g *Geometry) { g.ColorCells, g.Agrees = 0, false }, false},
+		{"cells not judged (one side flat)", func(g *Geometry) { g.Agrees = false }, false},
+		{"pixels not measured", func(g *Geometry) { g.Correlation, g.FullCorrelation, g.Agrees = -1, -1, false }, false},
+	} {
+		g := plain
+		cg := base
+		if c.mut != nil {
+			c.mut(&cg)
+		}
+		g.Captioned = &cg
+		s := captionedScore(g)
+		if (s >= SureScore) != c.sure || (s != 0 && (s < SureScore || s > 0.95)) {
+			t.Errorf("%s: captionedScore %v, want sure %v", c.name, s, c.sure)
+		}
+	}
+	if s := captionedScore(plain); s != 0 {
+		t.Errorf("no caption: captionedScore %v", s)
+	}
+	// Judge reports the captioned evidence when it decides, the plain one
+	// otherwise.
+	q := Query{Exact: fingerprint.Exact{Nid: "bafkq"}, Pixels: &fingerprint.Pixels{PDQ: pdqWithBits(0), PDQQuality: 100}}
+	a := &sleuth.Asset{ID: 1, Nid: "bafka"}
+	g := plain
+	cg := base
+	g.Captioned = &cg
+	m, ok := Judge(q, Candidate{Asset: a, PDQDistance: -1, Geometry: &g})
+	if !ok || m.Score < SureScore || m.Method != MethodLocalFeatures || m.CaptionCells != 308 || m.InlierRatio != 0.6 || m.Occlusion != nil {
+		t.Errorf("copy under a caption: %+v", m)
+	}
+	// The keypoints under a large caption take the plain inlier ratio
+	// under MinInlierRatio: the plain evidence finds nothing, the
+	// captioned one the copy.
+	g.InlierRatio = MinInlierRatio / 2
+	if s := FeatureScore(g); s != 0 {
+		t.Fatalf("plain evidence with a ratio of %v scores %v: the case no longer tests a copy the plain evidence misses", g.InlierRatio, s)
+	}
+	m, ok = Judge(q, Candidate{Asset: a, PDQDistance: -1, Geometry: &g})
+	if !ok || m.Score < SureScore || m.CaptionCells != 308 {
+		t.Errorf("copy under a caption hiding most keypoints: %+v (%v)", m, ok)
+	}
+	g.InlierRatio = 0.3
+	cg.InlierRatio = 0.3
+	m, ok = Judge(q, Candidate{Asset: a, PDQDistance: -1, Geometry: &g})
+	if !ok || m.Score >= SureScore || m.CaptionCells != 0 || m.InlierRatio != 0.3 {
+		t.Errorf("too few keypoints agree under a caption: %+v", m)
+	}
+}

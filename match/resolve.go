@@ -482,8 +482,9 @@ func assetPDQ(a *sleuth.Asset) (fingerprint.PDQ, bool) {
 
 // Resolve weighs a query's matches against each other (see above): it
 // lifts the overlaid and the agreeing copies that no other asset competes
-// with and caps the matches another one outscores, recording why
-// (Match.Alone, Match.OutscoredBy). ms must hold every match Judge
+// with and caps the matches another one outscores, or that another one
+// rivals under the query's captions, recording why (Match.Alone,
+// Match.OutscoredBy, Match.CaptionRival). ms must hold every match Judge
 // returned for the query, whatever its score (a weak match still
 // competes), each with its asset.
 func Resolve(ms []Match) {
@@ -572,6 +573,29 @@ func Resolve(ms []Match) {
 		if alone {
 			scores[i] = lift
 			ms[i].Alone = why
+		}
+	}
+	// Matches sure only under the query's captions (captionedScore,
+	// Match.CaptionCells) that compete with each other: the captions
+	// hide what would tell the assets apart (three drawings of one ice
+	// cream cone with one, two and three scoops, queried by a crop of
+	// the cone whose waffle the finder took for letters). Each keeps at
+	// most dominatedScore, naming the other (the smaller Nid when more).
+	capped := make([]string, n)
+	for i := range ms {
+		if ms[i].CaptionCells == 0 || scores[i] < SureScore {
+			continue
+		}
+		for j := range ms {
+			if ms[j].CaptionCells > 0 && scores[j] >= SureScore && competes(i, j) && (capped[i] == "" || nid(j) < capped[i]) {
+				capped[i] = nid(j)
+			}
+		}
+	}
+	for i := range ms {
+		if capped[i] != "" {
+			scores[i] = min(scores[i], dominatedScore)
+			ms[i].CaptionRival = capped[i]
 		}
 	}
 	for i := range ms {

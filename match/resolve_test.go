@@ -467,6 +467,50 @@ func TestResolve(t *testing.T) {
 	Resolve(nil) // no matches: nothing to do
 }
 
+// TestResolveCaptionRivals: matches sure only under the query's captions
+// (CaptionCells) that compete cap each other at dominatedScore, naming
+// the rival; one alone, or beside a plain match, or beside the same work,
+// keeps its score.
+func TestResolveCaptionRivals(t *testing.T) {
+	captioned := func(a *sleuth.Asset, score float64) Match {
+		r, f := 1.0, 0.999
+		return Match{Asset: a, Tier: TierEdited, Score: score, Fingerprint: MethodLocalFeatures, Method: MethodLocalFeatures,
+			Inliers: 24, InlierRatio: 1, Coverage: 0.6, Correlation: &r, FullCorrelation: &f, CaptionCells: 128, QueryOverlap: 1}
+	}
+	plain := func(m Match) Match { m.CaptionCells = 0; return m }
+	type want struct {
+		score float64
+		rival string
+	}
+	for _, tt := range []struct {
+		name string
+		ms   []Match
+		want []want
+	}{
+		{"alone", []Match{captioned(pdqAsset("a", 0), 0.95)}, []want{{0.95, ""}}},
+		{"two rivals", []Match{captioned(pdqAsset("b", 0), 0.95), captioned(pdqAsset("a", 40), 0.92)},
+			[]want{{dominatedScore, "a"}, {dominatedScore, "b"}}},
+		{"three: the smaller Nid named", []Match{captioned(pdqAsset("c", 0), 0.95), captioned(pdqAsset("b", 40), 0.95), captioned(pdqAsset("a", 80), 0.95)},
+			[]want{{dominatedScore, "a"}, {dominatedScore, "a"}, {dominatedScore, "b"}}},
+		{"beside a weaker captioned match", []Match{captioned(pdqAsset("a", 0), 0.95), captioned(pdqAsset("b", 40), 0.5)},
+			[]want{{0.95, ""}, {0.5, ""}}},
+		{"beside a plain sure match", []Match{captioned(pdqAsset("a", 0), 0.95), plain(captioned(pdqAsset("b", 40), 0.95))},
+			[]want{{0.95, ""}, {0.95, ""}}},
+		{"the same work registered twice", []Match{captioned(pdqAsset("a", 0), 0.95), captioned(pdqAsset("b", 2), 0.95)},
+			[]want{{0.95, ""}, {0.95, ""}}},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			Resolve(tt.ms)
+			for i, w := range tt.want {
+				m := tt.ms[i]
+				if got := (want{m.Score, m.CaptionRival}); got != w {
+					t.Errorf("match %d (%s): got %+v, want %+v", i, m.Asset.Nid, got, w)
+				}
+			}
+		})
+	}
+}
+
 // TestResolveOrderFree checks that the outcome does not depend on the
 // order the matches come in.
 func TestResolveOrderFree(t *testing.T) {

@@ -20,7 +20,9 @@
 //     kind KindTrimmedPDQ when stored);
 //   - local features (ExtractFeatures): ORB-like keypoints with 256-bit
 //     rotated BRIEF descriptors and a 32x32 luma thumbnail, stored as a
-//     base64 blob of kind KindFeatures (ParseFeatures reads it back).
+//     base64 blob of kind KindFeatures (ParseFeatures reads it back);
+//     for a query (Options.Captions, ExtractQueryFeatures) also the
+//     captions written over the picture (Features.Captions), not stored.
 //
 // All fingerprints are comparable value types with String and Parse
 // functions, usable as map keys. Every function here is pure apart from

@@ -16,7 +16,9 @@
 //   - edited: the same work cropped, padded, overlaid, embedded or
 //     rotated by any angle: the PDQ of the picture inside a uniform
 //     border (trimmed_pdq), or local features that one similarity
-//     transform maps onto each other (local_features, see Verify); and,
+//     transform maps onto each other (local_features, see Verify; a
+//     query's captions are left out of a second judgement of the same
+//     verification, Geometry.Captioned); and,
 //     when nothing else is sure, a picture of the same shape whose
 //     thumbnail agrees cell for cell, clearly better than any other's
 //     (aligned_pixels, see ThumbVector).

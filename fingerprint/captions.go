@@ -50,8 +50,8 @@ const (
 type captionCrossing struct{ x0, x1 int }
 
 // findCaptions returns the caption rectangles of the luma frame g (nil
-// when none). The widths it accepts scale with the frame's height: a
-// caption's letters are at least a twentieth of it tall.
+// when none), at most maxCaptions. The stroke and outline widths it
+// accepts scale with the frame's height, as captions are written to it.
 func findCaptions(g *grayImage) []CaptionRect {
 	if g.w < minFeatureSide || g.h < minFeatureSide {
 		return nil

@@ -2,6 +2,8 @@ package match
 
 import (
 	"math"
+
+	"github.com/sleuthhq/sleuth"
 )
 
 // Methods of the edited tier, as reported in Match.Method (and
@@ -82,12 +84,7 @@ func judgeEdited(q Query, c Candidate) (Match, bool) {
 	}
 	if g := c.Geometry; g != nil {
 		if s := FeatureScore(*g); s > 0 && (!found || s > best.Score) {
-			best = Match{
-				Asset: c.Asset, Tier: TierEdited, Score: s,
-				Fingerprint: MethodLocalFeatures, PHashDistance: -1,
-			}
-			best.setGeometry(*g)
-			found = true
+			best, found = featuresMatch(c.Asset, s, *g), true
 		} else if found {
 			best.addGeometry(*g)
 		}
@@ -96,11 +93,7 @@ func judgeEdited(q Query, c Candidate) (Match, bool) {
 		best.capByColor()
 		if g := c.Geometry; g != nil {
 			if s := occludedScore(*g); s > best.Score {
-				best = Match{
-					Asset: c.Asset, Tier: TierEdited, Score: s,
-					Fingerprint: MethodLocalFeatures, PHashDistance: -1,
-				}
-				best.setGeometry(*g)
+				best = featuresMatch(c.Asset, s, *g)
 			}
 		}
 	}
@@ -109,15 +102,18 @@ func judgeEdited(q Query, c Candidate) (Match, bool) {
 	// caption can take its inlier ratio under MinInlierRatio).
 	if g := c.Geometry; g != nil {
 		if s := captionedScore(*g); s > 0 && (!found || s > best.Score) {
-			best = Match{
-				Asset: c.Asset, Tier: TierEdited, Score: s,
-				Fingerprint: MethodLocalFeatures, PHashDistance: -1,
-			}
-			best.setGeometry(*g.Captioned)
-			found = true
+			best, found = featuresMatch(c.Asset, s, *g.Captioned), true
 		}
 	}
 	return best, found
+}
+
+// featuresMatch is the edited-tier match decided by the local features'
+// evidence g, scored s.
+func featuresMatch(a *sleuth.Asset, s float64, g Geometry) Match {
+	m := Match{Asset: a, Tier: TierEdited, Score: s, Fingerprint: MethodLocalFeatures, PHashDistance: -1}
+	m.setGeometry(g)
+	return m
 }
 
 // Score bands (docs/MATCHING.md, "Scores"): a match scores >= SureScore

@@ -400,9 +400,10 @@ func (m *Match) occlusionAspect() float64 {
 // caption or a logo on a copy moves its PDQ a little and leaves the rest
 // of its pixels alone, but turns colour cells off (capByColor keeps it at
 // 0.85) and hides keypoints, so that the local features' form rarely
-// passes; a look-alike token comes back beside its siblings. Rescored offline on the log of the 2026-12-06 midday run
-// (3354953, 83.20% at 0.880): 138 more true matches >= 0.9 (text, logos and
-// their combinations), no false one; with two weak rivals 144 true and no
+// passes; a look-alike token comes back beside its siblings. Rescored
+// offline on the log of the 2026-12-06 midday run (3354953, 83.20% at
+// 0.880): 138 more true matches >= 0.9 (text, logos and their
+// combinations), no false one; with two weak rivals 144 true and no
 // false, with three 149 and one false, with eight (as the solid form
 // allows) 156 true and 14 false (holdouts among their siblings). Trimmed
 // PDQ matches: 17 more true, no false (aligned_pixels matches would add

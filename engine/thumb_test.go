@@ -36,11 +36,11 @@ func lineDrawing(w, h int, strokes [][4]float64) *image.RGBA {
 	return img
 }
 
-// TestSearchThumbnails: a small line drawing scaled up twice loses its PDQ
-// (and its keypoints do not verify), so only its thumbnail vector finds it
-// (engine.thumbMatches): sure while no other registered picture is laid out
-// alike, only possible beside a near twin, and never for a picture of
-// another shape.
+// TestSearchThumbnails: a small line drawing scaled up twice or two and a
+// half times loses its PDQ (and its keypoints do not make it sure), so its
+// thumbnail vector finds it (engine.thumbMatches): sure while no other
+// registered picture is laid out alike, only possible beside a near twin,
+// and never for a picture of another shape.
 func TestSearchThumbnails(t *testing.T) {
 	e, _ := openTest(t)
 	dir := t.TempDir()
@@ -123,10 +123,21 @@ func TestSearchThumbnails(t *testing.T) {
 	})
 	t.Run("near twin", func(t *testing.T) {
 		twin := append(slices.Clone(strokes), [4]float64{0.42, 0.62, 0.47, 0.64})
-		register(t, e, write("twin.png", lineDrawing(100, 100, twin)))
-		m := find(t, scaled(orig, 2))
+		tw := register(t, e, write("twin.png", lineDrawing(100, 100, twin)))
+		m := find(t, scaled(orig, 2.5))
 		if m.Score >= match.LikelyScore {
 			t.Errorf("score %.3f beside a near twin, want < %.2f", m.Score, match.LikelyScore)
+		}
+		// At twice the size the keypoints verify (the asset's coarsest
+		// keypoints, too large to be found in the query, are not counted
+		// as covered: match.Verify), and tell the original from its twin.
+		for _, m := range search(t, e, encodePNG(t, scaled(orig, 2))) {
+			switch {
+			case m.Asset.Nid == a.Nid && (m.Score < match.SureScore || m.Method != match.MethodLocalFeatures):
+				t.Errorf("twice the size: the original scored %.3f by %s, want sure by local features", m.Score, m.Method)
+			case m.Asset.Nid == tw.Nid && m.Score >= match.LikelyScore:
+				t.Errorf("twice the size: the twin scored %.3f", m.Score)
+			}
 		}
 	})
 }

@@ -28,6 +28,8 @@ const (
 	// featureLevels is the number of pyramid levels, each 1/sqrt(2) of the
 	// one before.
 	featureLevels = 5
+	// FeatureLevels is featureLevels: a keypoint's Level is under it.
+	FeatureLevels = featureLevels
 	// featureBorder is the margin, in pixels of a level, where no keypoint
 	// is taken: the descriptor's pattern (radius 13) and the orientation
 	// patch (radius 15) must fit.

@@ -200,9 +200,18 @@ const (
 )
 
 // guidedSure reports whether g passes the fifth way to sure (see
-// sureGuidedRatio).
+// sureGuidedRatio). The pixels are judged under the transform fitted to
+// the keypoints (Geometry.Fitted, when the refinement moved it): with so
+// few keypoints agreeing, the refinement's freedom to move the transform
+// by a pixel or two, in scale and turn too, was enough on the 2026-12-06
+// night run to make look-alikes agree in every cell (star polygons of
+// nearby point counts, a flourish against its mirror image).
 func guidedSure(g Geometry) bool {
-	return g.Agrees && g.Correlation >= sureCorrelation && g.FullCorrelation >= sureFullCorrelationD &&
+	px := PixelEvidence{Correlation: g.Correlation, FullCorrelation: g.FullCorrelation, Agrees: g.Agrees}
+	if g.Fitted != nil {
+		px = *g.Fitted
+	}
+	return px.Agrees && px.Correlation >= sureCorrelation && px.FullCorrelation >= sureFullCorrelationD &&
 		g.GuidedRatio >= sureGuidedRatio && g.Inliers >= MinInliers && g.Coverage >= sureCoverage &&
 		min(g.QueryOverlap, g.AssetOverlap) >= sureGuidedOverlap
 }

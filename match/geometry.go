@@ -100,6 +100,20 @@ type Geometry struct {
 	Captioned    *Geometry
 	Hidden       int
 	CaptionCells int
+	// Fitted is the pixel evidence under the transform fitted to the
+	// keypoints when refine moved it (nil when it did not): the pixels
+	// are compared under the refined transform, which is the one
+	// reported, but the fifth way to sure (guidedSure), which asks few
+	// keypoints to agree, is judged on these.
+	Fitted *PixelEvidence
+}
+
+// PixelEvidence is the comparison of the pixels under one transform (see
+// Geometry.Correlation, FullCorrelation and Agrees).
+type PixelEvidence struct {
+	Correlation     float64
+	FullCorrelation float64
+	Agrees          bool
 }
 
 // Parameters of the verification.
@@ -246,27 +260,158 @@ func Verify(q *fingerprint.Features, qw, qh int, a *fingerprint.Features, aw, ah
 		z, t = z2, t2
 	}
 	g.Inliers = countInliers(pairs, z, t, tol, nil)
-	s := cmplx.Abs(z)
+	// The keypoints are judged under the transform fitted to them, the
+	// pixels under that transform refined on them (refine), which is the
+	// one reported.
+	pz, pt := refine(q, qw, qh, a, aw, ah, z, t)
 	g.Transform = Transform{
-		Scale:       round3(s),
-		RotationDeg: round3(cmplx.Phase(z) * 180 / math.Pi),
-		OffsetX:     round3(real(t)),
-		OffsetY:     round3(imag(t)),
+		Scale:       round3(cmplx.Abs(pz)),
+		RotationDeg: round3(cmplx.Phase(pz) * 180 / math.Pi),
+		OffsetX:     round3(real(pt)),
+		OffsetY:     round3(imag(pt)),
 	}
-	g.measure(q, qw, qh, a, aw, ah, z, t, tol, pairs, in, false)
+	g.measure(q, qw, qh, a, aw, ah, z, t, pz, pt, tol, pairs, in, false)
+	if pz != z || pt != t {
+		var f Geometry
+		f.comparePixels(q, qw, qh, a, aw, ah, z, t, false)
+		g.Fitted = &PixelEvidence{Correlation: f.Correlation, FullCorrelation: f.FullCorrelation, Agrees: f.Agrees}
+	}
 	if len(q.Captions) > 0 {
 		c := g
-		c.measure(q, qw, qh, a, aw, ah, z, t, tol, pairs, in, true)
+		c.measure(q, qw, qh, a, aw, ah, z, t, pz, pt, tol, pairs, in, true)
 		g.Captioned = &c
 	}
 	return g, true
 }
 
+// Refinement of a fitted transform on the pixels (refine).
+const (
+	// refineFrom is the least full correlation of the thumbnail cells
+	// under the keypoints' transform from which it is refined, refineUpTo
+	// the correlation from which it needs no refining.
+	refineFrom = 0.9
+	refineUpTo = 0.9999
+	// refineReach bounds how far the refinement moves the asset's centre
+	// and corners, in pixels of the query's luma frame; refineStep is its
+	// first step and refineMinStep its finest; refineMaxTries bounds the
+	// transforms it tries.
+	refineReach    = 3
+	refineStep     = 0.5
+	refineMinStep  = 0.25
+	refineMaxTries = 64
+)
+
+// refine returns the transform near z, t (fitted to keypoints) under which
+// the asset's thumbnail cells correlate best with the query's pixels
+// (fullCorrelation). The keypoints place a copy to about a pixel of the
+// query's luma frame and half a percent in scale, which is enough to put
+// off the cells of a fine-grained or hard-edged picture that straddle an
+// edge, most of all those along the asset's own edge when the copy is set
+// in another picture: the pixel comparisons need it to a fraction of a
+// cell. A pattern search moves the centre (x, y), the scale and the
+// rotation, each in steps of refineStep frame pixels at the asset's
+// corners halved down to refineMinStep, no further than refineReach, and
+// judges each try on every other cell; it keeps the result only if every
+// cell correlates better under it than under z, t. It runs only where the
+// pixels nearly agree already (a full correlation from refineFrom to
+// refineUpTo), so that it costs nothing on most candidates that are not
+// copies. Look-alikes drawn on one canvas (avatar tokens, a series of
+// drawings) are aligned already: there is little to gain for them.
+func refine(q *fingerprint.Features, qw, qh int, a *fingerprint.Features, aw, ah int, z, t complex128) (complex128, complex128) {
+	if q.Width <= 0 {
+		return z, t
+	}
+	// A caption's cells are left out, as an overlay's would draw the
+	// transform towards fitting it.
+	hide := len(q.Captions) > 0
+	_, _, _, _, _, us, vs, at := correlate(q, qw, qh, a, aw, ah, z, t, hide)
+	if us == nil {
+		return z, t
+	}
+	r0, _, _ := pearson(us, vs, nil)
+	if r0 < refineFrom || r0 >= refineUpTo {
+		return z, t
+	}
+	off0, ok := cellsOff(us, vs, at)
+	if !ok {
+		return z, t
+	}
+	u := float64(qw) / float64(q.Width) // query pixels per frame pixel
+	ca := complex(float64(aw)/2, float64(ah)/2)
+	cq := z*ca + t
+	radius := cmplx.Abs(z) * math.Hypot(float64(aw), float64(ah)) / 2
+	if radius <= 0 {
+		return z, t
+	}
+	// k: the moves of the centre (x, y), of the corners by scaling and by
+	// turning, in frame pixels.
+	moved := func(k [4]float64) (complex128, complex128) {
+		z2 := z * complex(1+k[2]*u/radius, 0) * cmplx.Rect(1, k[3]*u/radius)
+		return z2, cq + complex(k[0]*u, k[1]*u) - z2*ca
+	}
+	best, _ := cellCorrelation(q, qw, qh, a, aw, ah, z, t, hide, true)
+	var cur [4]float64
+	tries := 0
+	for step := refineStep; step >= refineMinStep && tries < refineMaxTries; {
+		better := false
+		for p := range cur {
+			for _, sign := range [2]float64{-1, 1} {
+				k := cur
+				k[p] += sign * step
+				if math.Abs(k[p]) > refineReach {
+					continue
+				}
+				tries++
+				z2, t2 := moved(k)
+				if r, ok := cellCorrelation(q, qw, qh, a, aw, ah, z2, t2, hide, true); ok && r > best {
+					best, cur, better = r, k, true
+				}
+			}
+		}
+		if !better {
+			step /= 2
+		}
+	}
+	// The search saw every other cell: keep its transform only if every
+	// cell agrees better under it and no more cells are off.
+	z2, t2 := moved(cur)
+	r1, ok := cellCorrelation(q, qw, qh, a, aw, ah, z2, t2, hide, false)
+	if !ok || r1 <= r0 {
+		return z, t
+	}
+	_, _, _, _, _, us, vs, at = correlate(q, qw, qh, a, aw, ah, z2, t2, hide)
+	if off1, ok := cellsOff(us, vs, at); !ok || off1 > off0 {
+		return z, t
+	}
+	return z2, t2
+}
+
+// cellCorrelation is the correlation of the thumbnail cells of the asset
+// that z, t puts inside the query with the query's luma there (eachCell;
+// with hide, the captions' cells left out), and whether there were at
+// least minCells of them. With half, only every other cell counts (half
+// the cost; the cells' pattern keeps its resolution), and minCells/2 of
+// them.
+func cellCorrelation(q *fingerprint.Features, qw, qh int, a *fingerprint.Features, aw, ah int, z, t complex128, hide, half bool) (float64, bool) {
+	var m moments
+	_, ok := eachCell(q, qw, qh, a, aw, ah, z, t, hide, half, func(_, _ int, u, v float64) { m.add(u, v) })
+	need := float64(minCells)
+	if half {
+		need /= 2
+	}
+	if !ok || m.k < need {
+		return 0, false
+	}
+	r, _, _ := m.fit()
+	return r, true
+}
+
 // measure sets the evidence of g under the transform z, t fitted to pairs
-// (within tol; in is scratch): the covered and guided keypoints, the
-// overlaps, the coverage, and the pixel and colour comparisons. With hide,
-// the query's captions are left out (Geometry.Captioned).
-func (g *Geometry) measure(q *fingerprint.Features, qw, qh int, a *fingerprint.Features, aw, ah int, z, t complex128, tol float64, pairs []pair, in []bool, hide bool) {
+// (within tol; in is scratch): the covered and guided keypoints and the
+// coverage; and under pz, pt (z, t refined on the pixels) the overlaps
+// and the pixel and colour comparisons. With hide, the query's captions
+// are left out (Geometry.Captioned).
+func (g *Geometry) measure(q *fingerprint.Features, qw, qh int, a *fingerprint.Features, aw, ah int, z, t, pz, pt complex128, tol float64, pairs []pair, in []bool, hide bool) {
 	g.Covered, g.Guided, g.Hidden, g.GuidedRatio, g.Coverage = 0, 0, 0, 0, 0
 	g.Occlusion, g.Agrees, g.Captioned = nil, false, nil
 	s := cmplx.Abs(z)
@@ -277,9 +422,19 @@ func (g *Geometry) measure(q *fingerprint.Features, qw, qh int, a *fingerprint.F
 	gtol := tol * guidedTolerance
 	grid := newPointGrid(q, qw, qh, gtol)
 	rot := int(math.Round(cmplx.Phase(z) / (2 * math.Pi) * 256))
+	// The patch sizes the query's pyramid shows, in query pixels: an
+	// asset keypoint whose patch the transform makes smaller than half a
+	// level under the query's finest (a copy scaled down, set small in a
+	// larger picture) or larger than half a level over its coarsest
+	// cannot be found there, and is not counted as covered.
+	qUnit := 31 * float64(qw) / float64(q.Width)
+	minPatch, maxPatch := qUnit/math.Sqrt2, qUnit*fingerprint.LevelScale(fingerprint.FeatureLevels-1)*math.Sqrt2
 	for i := range a.Points {
 		ap := complex(float64(a.Points[i].X)*float64(aw), float64(a.Points[i].Y)*float64(ah))
 		p := z*ap + t
+		if patch := aUnit * fingerprint.LevelScale(a.Points[i].Level) * s; patch < minPatch || patch > maxPatch {
+			continue
+		}
 		if real(p) >= 0 && real(p) <= float64(qw) && imag(p) >= 0 && imag(p) <= float64(qh) {
 			// Under a caption the keypoint is hidden: not covered.
 			if hide {
@@ -301,9 +456,10 @@ func (g *Geometry) measure(q *fingerprint.Features, qw, qh int, a *fingerprint.F
 	if g.Covered > 0 {
 		g.GuidedRatio = round3(float64(g.Guided) / float64(max(g.Covered, g.Guided)))
 	}
-	area := overlapArea(z, t, float64(aw), float64(ah), float64(qw), float64(qh))
+	ps := cmplx.Abs(pz)
+	area := overlapArea(pz, pt, float64(aw), float64(ah), float64(qw), float64(qh))
 	g.QueryOverlap = round3(min(1, area/(float64(qw)*float64(qh))))
-	g.AssetOverlap = round3(min(1, area/(s*s*float64(aw)*float64(ah))))
+	g.AssetOverlap = round3(min(1, area/(ps*ps*float64(aw)*float64(ah))))
 	countInliers(pairs, z, t, tol, in)
 	inl := newBox()
 	for i := range pairs {
@@ -314,11 +470,20 @@ func (g *Geometry) measure(q *fingerprint.Features, qw, qh int, a *fingerprint.F
 	if c := cov.area(); c > 0 {
 		g.Coverage = round3(min(1, inl.area()/c))
 	}
+	g.comparePixels(q, qw, qh, a, aw, ah, pz, pt, hide)
+}
+
+// comparePixels sets the pixel and colour comparisons of g under the
+// transform z, t (with hide, the query's captions left out): the
+// correlations, the cells off, the occlusion and whether every cell
+// agrees.
+func (g *Geometry) comparePixels(q *fingerprint.Features, qw, qh int, a *fingerprint.Features, aw, ah int, z, t complex128, hide bool) {
 	var us, vs []float64
 	var at []cellAt
 	g.Correlation, g.FullCorrelation, g.Off, g.Cells, g.CaptionCells, us, vs, at = correlate(q, qw, qh, a, aw, ah, z, t, hide)
 	var colorOff []int
 	g.ColorOff, g.ColorCells, colorOff = correlateColor(q, qw, qh, a, aw, ah, z, t, hide)
+	g.Occlusion, g.Agrees = nil, false
 	if g.Correlation >= -0.5 {
 		var judged bool
 		g.Occlusion, judged = occlusion(us, vs, at, colorOff)
@@ -388,8 +553,39 @@ const minCells = 48
 // correlate compares the asset's thumbnail with the query's luma under the
 // transform z, t (see Geometry.Correlation).
 func correlate(q *fingerprint.Features, qw, qh int, a *fingerprint.Features, aw, ah int, z, t complex128, hide bool) (trimmed, full, off float64, cells, captions int, us, vs []float64, at []cellAt) {
-	if len(a.Thumb) != fingerprint.ThumbSide*fingerprint.ThumbSide {
+	captions, ok := eachCell(q, qw, qh, a, aw, ah, z, t, hide, false, func(i, j int, u, v float64) {
+		us = append(us, u)
+		vs = append(vs, v)
+		at = append(at, cellAt{i, j})
+	})
+	if !ok {
 		return -1, -1, 0, 0, 0, nil, nil, nil
+	}
+	cells = len(us)
+	if cells < minCells {
+		return -1, -1, 0, cells, captions, nil, nil, nil
+	}
+	// Robust to an overlay (a caption, a logo): fit v = alpha + beta u,
+	// leave out the tenth of the cells that fit worst, correlate the rest.
+	r, alpha, beta := pearson(us, vs, nil)
+	full = r
+	off = offShare(us, vs, alpha, beta)
+	if beta != 0 || alpha != 0 {
+		r, _, _ = pearson(us, vs, bestFitting(us, vs, alpha, beta, 9, 10))
+	}
+	return round3(r), round3(full), round3(off), cells, captions, us, vs, at
+}
+
+// eachCell calls fn with each of the asset's thumbnail cells (row i,
+// column j) that the transform z, t puts inside the query, its thumbnail
+// value u and the query's mean luma v over the cell's footprint there
+// (see Geometry.Correlation); with hide, those that meet a caption are
+// counted instead (captions); with half, only every other cell, as on
+// the black squares of a chessboard. It reports false when the asset has no
+// thumbnail or the query no pixels.
+func eachCell(q *fingerprint.Features, qw, qh int, a *fingerprint.Features, aw, ah int, z, t complex128, hide, half bool, fn func(i, j int, u, v float64)) (captions int, ok bool) {
+	if len(a.Thumb) != fingerprint.ThumbSide*fingerprint.ThumbSide {
+		return 0, false
 	}
 	const n = fingerprint.ThumbSide
 	cw, ch := float64(aw)/n, float64(ah)/n
@@ -405,6 +601,9 @@ func correlate(q *fingerprint.Features, qw, qh int, a *fingerprint.Features, aw,
 	inside := footprintInside(z, aw, ah, hx, hy)
 	for i := 0; i < n; i++ {
 		for j := 0; j < n; j++ {
+			if half && (i+j)%2 == 1 {
+				continue
+			}
 			ac := complex((float64(j)+0.5)*cw, (float64(i)+0.5)*ch)
 			c := z*ac + t
 			x, y := real(c)/float64(qw), imag(c)/float64(qh)
@@ -417,26 +616,12 @@ func correlate(q *fingerprint.Features, qw, qh int, a *fingerprint.Features, aw,
 			}
 			v, ok := q.MeanLuma(x-fx, y-fy, x+fx, y+fy)
 			if !ok {
-				return -1, -1, 0, 0, 0, nil, nil, nil
+				return 0, false
 			}
-			us = append(us, float64(a.Thumb[i*n+j]))
-			vs = append(vs, v)
-			at = append(at, cellAt{i, j})
+			fn(i, j, float64(a.Thumb[i*n+j]), v)
 		}
 	}
-	cells = len(us)
-	if cells < minCells {
-		return -1, -1, 0, cells, captions, nil, nil, nil
-	}
-	// Robust to an overlay (a caption, a logo): fit v = alpha + beta u,
-	// leave out the tenth of the cells that fit worst, correlate the rest.
-	r, alpha, beta := pearson(us, vs, nil)
-	full = r
-	off = offShare(us, vs, alpha, beta)
-	if beta != 0 || alpha != 0 {
-		r, _, _ = pearson(us, vs, bestFitting(us, vs, alpha, beta, 9, 10))
-	}
-	return round3(r), round3(full), round3(off), cells, captions, us, vs, at
+	return captions, true
 }
 
 // turnedDegrees: a transform turned further than this off a quarter turn
@@ -526,29 +711,40 @@ func offShare(us, vs []float64, alpha, beta float64) float64 {
 // the least-squares line v = alpha + beta u. A flat side correlates 1 with
 // another flat side and 0 with anything else.
 func pearson(us, vs []float64, keep []bool) (r, alpha, beta float64) {
-	var sa, sq, saa, sqq, saq, k float64
+	var m moments
 	for i := range us {
-		if keep != nil && !keep[i] {
-			continue
+		if keep == nil || keep[i] {
+			m.add(us[i], vs[i])
 		}
-		u, v := us[i], vs[i]
-		sa += u
-		sq += v
-		saa += u * u
-		sqq += v * v
-		saq += u * v
-		k++
 	}
-	va, vq := saa-sa*sa/k, sqq-sq*sq/k
-	if va <= 1e-9 || vq <= 1e-9 {
-		if va <= 1e-9 && vq <= 1e-9 {
+	return m.fit()
+}
+
+// moments accumulates the sums that a correlation and a least-squares
+// line between two series are computed from.
+type moments struct{ su, sv, suu, svv, suv, k float64 }
+
+func (m *moments) add(u, v float64) {
+	m.su += u
+	m.sv += v
+	m.suu += u * u
+	m.svv += v * v
+	m.suv += u * v
+	m.k++
+}
+
+// fit is pearson's result over the pairs added.
+func (m *moments) fit() (r, alpha, beta float64) {
+	vu, vv := m.suu-m.su*m.su/m.k, m.svv-m.sv*m.sv/m.k
+	if vu <= 1e-9 || vv <= 1e-9 {
+		if vu <= 1e-9 && vv <= 1e-9 {
 			return 1, 0, 0
 		}
 		return 0, 0, 0
 	}
-	cov := saq - sa*sq/k
-	beta = cov / va
-	return cov / math.Sqrt(va*vq), (sq - beta*sa) / k, beta
+	cov := m.suv - m.su*m.sv/m.k
+	beta = cov / vu
+	return cov / math.Sqrt(vu*vv), (m.sv - beta*m.su) / m.k, beta
 }
 
 // countInliers counts the pairs that z, t maps within tol whose orientation

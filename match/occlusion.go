@@ -57,12 +57,9 @@ func occlusion(us, vs []float64, at []cellAt, colorOff []int) (o *Occlusion, ok 
 	if len(us) < minCells {
 		return nil, false
 	}
-	_, alpha, beta := pearson(us, vs, nil)
-	if alpha == 0 && beta == 0 {
+	alpha, beta, ok := robustLine(us, vs)
+	if !ok {
 		return nil, false // a flat side: no line to be off
-	}
-	if _, a2, b2 := pearson(us, vs, bestFitting(us, vs, alpha, beta, 3, 4)); a2 != 0 || b2 != 0 {
-		alpha, beta = a2, b2
 	}
 	const n, cn = fingerprint.ThumbSide, fingerprint.ColorSide
 	const per = n / cn // thumbnail cells per colour cell, on each side
@@ -106,6 +103,39 @@ func occlusion(us, vs []float64, at []cellAt, colorOff []int) (o *Occlusion, ok 
 		o.Correlation = round3(r)
 	}
 	return o, true
+}
+
+// robustLine is the line v = alpha + beta u between the cells' two sides
+// that occlusion judges them by: fitted, then fitted again on the three
+// quarters of the cells it fits best. ok is false when a side is flat.
+func robustLine(us, vs []float64) (alpha, beta float64, ok bool) {
+	_, alpha, beta = pearson(us, vs, nil)
+	if alpha == 0 && beta == 0 {
+		return 0, 0, false
+	}
+	if _, a2, b2 := pearson(us, vs, bestFitting(us, vs, alpha, beta, 3, 4)); a2 != 0 || b2 != 0 {
+		alpha, beta = a2, b2
+	}
+	return alpha, beta, true
+}
+
+// cellsOff counts the luma cells (as occlusion has them) off the robust
+// line by more than lumaOffTolerance; ok is false when they could not be
+// judged.
+func cellsOff(us, vs []float64, at []cellAt) (n int, ok bool) {
+	if len(us) < minCells {
+		return 0, false
+	}
+	alpha, beta, ok := robustLine(us, vs)
+	if !ok {
+		return 0, false
+	}
+	for k := range at {
+		if math.Abs(vs[k]-alpha-beta*us[k]) > lumaOffTolerance {
+			n++
+		}
+	}
+	return n, true
 }
 
 // restAgrees reports whether the cells outside o's rectangle are enough

@@ -33,10 +33,14 @@ type Geometry struct {
 	Pairs   int
 	Inliers int
 	// Covered is how many of the asset's keypoints the transform maps
-	// inside the query picture; InlierRatio = Inliers / Covered.
+	// inside the query picture at a size its pyramid shows (measure);
+	// InlierRatio = Inliers / Covered.
 	Covered     int
 	InlierRatio float64
-	Transform   Transform
+	// Transform is the transform fitted to the keypoints, refined on the
+	// pixels (refine): the pixels, the colours and the overlaps are
+	// compared under it, the keypoints under the fitted one.
+	Transform Transform
 	// QueryOverlap is the fraction of the query's area that the asset
 	// covers, AssetOverlap the fraction of the asset's area visible in the
 	// query.
@@ -108,11 +112,14 @@ type Geometry struct {
 	Fitted *PixelEvidence
 }
 
-// PixelEvidence is the comparison of the pixels under one transform (see
-// Geometry.Correlation, FullCorrelation and Agrees).
+// PixelEvidence is the comparison of the pixels and the colours under one
+// transform (see Geometry.Correlation, FullCorrelation, ColorOff,
+// ColorCells and Agrees).
 type PixelEvidence struct {
 	Correlation     float64
 	FullCorrelation float64
+	ColorOff        float64
+	ColorCells      int
 	Agrees          bool
 }
 
@@ -147,9 +154,10 @@ type pair struct {
 	scaleRatio float64    // query patch size / asset patch size, in pixels
 }
 
-// Verify pairs the asset's features with the query's and fits a similarity
-// transform. qw, qh and aw, ah are the pictures' sizes in pixels. It
-// reports false when fewer than 6 pairs agree on one transform.
+// Verify pairs the asset's features with the query's, fits a similarity
+// transform, refines it on the pixels (refine) and measures the evidence.
+// qw, qh and aw, ah are the pictures' sizes in pixels. It reports false
+// when fewer than 6 pairs agree on one transform.
 func Verify(q *fingerprint.Features, qw, qh int, a *fingerprint.Features, aw, ah int) (Geometry, bool) {
 	var g Geometry
 	if q == nil || a == nil || len(q.Points) < 2 || len(a.Points) < 2 || qw <= 0 || qh <= 0 || aw <= 0 || ah <= 0 {
@@ -274,7 +282,8 @@ func Verify(q *fingerprint.Features, qw, qh int, a *fingerprint.Features, aw, ah
 	if pz != z || pt != t {
 		var f Geometry
 		f.comparePixels(q, qw, qh, a, aw, ah, z, t, false)
-		g.Fitted = &PixelEvidence{Correlation: f.Correlation, FullCorrelation: f.FullCorrelation, Agrees: f.Agrees}
+		g.Fitted = &PixelEvidence{Correlation: f.Correlation, FullCorrelation: f.FullCorrelation,
+			ColorOff: f.ColorOff, ColorCells: f.ColorCells, Agrees: f.Agrees}
 	}
 	if len(q.Captions) > 0 {
 		c := g
@@ -303,20 +312,21 @@ const (
 
 // refine returns the transform near z, t (fitted to keypoints) under which
 // the asset's thumbnail cells correlate best with the query's pixels
-// (fullCorrelation). The keypoints place a copy to about a pixel of the
-// query's luma frame and half a percent in scale, which is enough to put
-// off the cells of a fine-grained or hard-edged picture that straddle an
-// edge, most of all those along the asset's own edge when the copy is set
-// in another picture: the pixel comparisons need it to a fraction of a
-// cell. A pattern search moves the centre (x, y), the scale and the
-// rotation, each in steps of refineStep frame pixels at the asset's
-// corners halved down to refineMinStep, no further than refineReach, and
-// judges each try on every other cell; it keeps the result only if every
-// cell correlates better under it than under z, t. It runs only where the
-// pixels nearly agree already (a full correlation from refineFrom to
-// refineUpTo), so that it costs nothing on most candidates that are not
-// copies. Look-alikes drawn on one canvas (avatar tokens, a series of
-// drawings) are aligned already: there is little to gain for them.
+// (cellCorrelation, the query's captions left out). The keypoints place a
+// copy to about a pixel of the query's luma frame and half a percent in
+// scale, which is enough to put off the cells of a fine-grained or
+// hard-edged picture that straddle an edge, most of all those along the
+// asset's own edge when the copy is set in another picture: the pixel
+// comparisons need it to a fraction of a cell. A pattern search moves the
+// centre (x, y), the scale and the rotation, each in steps of refineStep
+// frame pixels at the asset's corners halved down to refineMinStep, no
+// further than refineReach, judging each try on every other cell. Its
+// result is kept only if every cell correlates better under it than under
+// z, t and no more cells are off the robust line (cellsOff): an overlay
+// (a logo, letters) can draw the correlation towards fitting the overlay,
+// away from the copy. It runs only where the pixels nearly agree already
+// (a full correlation from refineFrom to refineUpTo), so that it costs
+// nothing on most candidates that are not copies.
 func refine(q *fingerprint.Features, qw, qh int, a *fingerprint.Features, aw, ah int, z, t complex128) (complex128, complex128) {
 	if q.Width <= 0 {
 		return z, t
@@ -375,8 +385,7 @@ func refine(q *fingerprint.Features, qw, qh int, a *fingerprint.Features, aw, ah
 	// The search saw every other cell: keep its transform only if every
 	// cell agrees better under it and no more cells are off.
 	z2, t2 := moved(cur)
-	r1, ok := cellCorrelation(q, qw, qh, a, aw, ah, z2, t2, hide, false)
-	if !ok || r1 <= r0 {
+	if r1, ok := cellCorrelation(q, qw, qh, a, aw, ah, z2, t2, hide, false); !ok || r1 <= r0 {
 		return z, t
 	}
 	_, _, _, _, _, us, vs, at = correlate(q, qw, qh, a, aw, ah, z2, t2, hide)

@@ -16,7 +16,8 @@
 //   - edited: the same work cropped, padded, overlaid, embedded or
 //     rotated by any angle: the PDQ of the picture inside a uniform
 //     border (trimmed_pdq), or local features that one similarity
-//     transform maps onto each other (local_features, see Verify; a
+//     transform maps onto each other (local_features, see Verify: the
+//     transform is refined on the pixels before they are compared; a
 //     query's captions are left out of a second judgement of the same
 //     verification, Geometry.Captioned); and,
 //     when nothing else is sure, a picture of the same shape whose

@@ -63,12 +63,21 @@ const (
 )
 
 // sameWork reports whether a verification says the two pictures are one
-// work (see above).
+// work (see above). The pixels and colours are judged as compared under
+// the transform fitted to the keypoints (match.Geometry.Fitted, when
+// Verify refined it on the pixels): refined, they let through look-alikes
+// that the bounds above keep apart (on the 2026-12-06 night corpus, two
+// star polygons, two regional flags of France, OpenClipart's laundromat
+// and dishwasher hotel icons, a lit and a bright-lit bulb).
 func sameWork(g match.Geometry) bool {
+	px := match.PixelEvidence{Correlation: g.Correlation, FullCorrelation: g.FullCorrelation, ColorOff: g.ColorOff, ColorCells: g.ColorCells}
+	if g.Fitted != nil {
+		px = *g.Fitted
+	}
 	return g.Inliers >= geoDupInliers && (g.InlierRatio >= geoDupInlierRatio || g.GuidedRatio >= geoDupGuidedRatio) &&
 		max(g.QueryOverlap, g.AssetOverlap) >= geoDupInside &&
-		g.Correlation >= geoDupCorrelation && g.FullCorrelation >= geoDupCorrelation &&
-		g.ColorCells > 0 && int(g.ColorOff*float64(g.ColorCells)+0.5) <= match.MaxColorOffCells
+		px.Correlation >= geoDupCorrelation && px.FullCorrelation >= geoDupCorrelation &&
+		px.ColorCells > 0 && int(px.ColorOff*float64(px.ColorCells)+0.5) <= match.MaxColorOffCells
 }
 
 // geometricDuplicates returns, for each entry, the index of an earlier

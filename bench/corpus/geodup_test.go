@@ -121,6 +121,15 @@ func TestSameWork(t *testing.T) {
 		{"full correlation", func(g *match.Geometry) { g.FullCorrelation = 0.994 }, false},
 		{"colours not compared", func(g *match.Geometry) { g.ColorCells = 0 }, false},
 		{"colours off", func(g *match.Geometry) { g.ColorOff = float64(match.MaxColorOffCells+1) / 256 }, false},
+		{"full correlation only once refined", func(g *match.Geometry) {
+			g.Fitted = &match.PixelEvidence{Correlation: 0.999, FullCorrelation: 0.99, ColorCells: 256}
+		}, false},
+		{"colours agreeing only once refined", func(g *match.Geometry) {
+			g.Fitted = &match.PixelEvidence{Correlation: 0.999, FullCorrelation: 0.998, ColorCells: 63, ColorOff: 3.0 / 63}
+		}, false},
+		{"agreeing before and after refining", func(g *match.Geometry) {
+			g.Fitted = &match.PixelEvidence{Correlation: 0.998, FullCorrelation: 0.996, ColorCells: 256, ColorOff: 1.0 / 256}
+		}, true},
 	} {
 		g := base
 		tc.edit(&g)

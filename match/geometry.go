@@ -590,8 +590,8 @@ func correlate(q *fingerprint.Features, qw, qh int, a *fingerprint.Features, aw,
 // value u and the query's mean luma v over the cell's footprint there
 // (see Geometry.Correlation); with hide, those that meet a caption are
 // counted instead (captions); with half, only every other cell, as on
-// the black squares of a chessboard. It reports false when the asset has no
-// thumbnail or the query no pixels.
+// the black squares of a chessboard. It reports false when the asset has
+// no thumbnail or the query no pixels.
 func eachCell(q *fingerprint.Features, qw, qh int, a *fingerprint.Features, aw, ah int, z, t complex128, hide, half bool, fn func(i, j int, u, v float64)) (captions int, ok bool) {
 	if len(a.Thumb) != fingerprint.ThumbSide*fingerprint.ThumbSide {
 		return 0, false

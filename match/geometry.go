@@ -334,7 +334,7 @@ func refine(q *fingerprint.Features, qw, qh int, a *fingerprint.Features, aw, ah
 	// A caption's cells are left out, as an overlay's would draw the
 	// transform towards fitting it.
 	hide := len(q.Captions) > 0
-	_, _, _, _, _, us, vs, at := correlate(q, qw, qh, a, aw, ah, z, t, hide)
+	_, _, _, _, _, us, vs, _ := correlate(q, qw, qh, a, aw, ah, z, t, hide)
 	if us == nil {
 		return z, t
 	}
@@ -342,7 +342,7 @@ func refine(q *fingerprint.Features, qw, qh int, a *fingerprint.Features, aw, ah
 	if r0 < refineFrom || r0 >= refineUpTo {
 		return z, t
 	}
-	off0, ok := cellsOff(us, vs, at)
+	off0, ok := cellsOff(us, vs)
 	if !ok {
 		return z, t
 	}
@@ -388,8 +388,8 @@ func refine(q *fingerprint.Features, qw, qh int, a *fingerprint.Features, aw, ah
 	if r1, ok := cellCorrelation(q, qw, qh, a, aw, ah, z2, t2, hide, false); !ok || r1 <= r0 {
 		return z, t
 	}
-	_, _, _, _, _, us, vs, at = correlate(q, qw, qh, a, aw, ah, z2, t2, hide)
-	if off1, ok := cellsOff(us, vs, at); !ok || off1 > off0 {
+	_, _, _, _, _, us, vs, _ = correlate(q, qw, qh, a, aw, ah, z2, t2, hide)
+	if off1, ok := cellsOff(us, vs); !ok || off1 > off0 {
 		return z, t
 	}
 	return z2, t2

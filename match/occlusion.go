@@ -122,7 +122,7 @@ func robustLine(us, vs []float64) (alpha, beta float64, ok bool) {
 // cellsOff counts the luma cells (as occlusion has them) off the robust
 // line by more than lumaOffTolerance; ok is false when they could not be
 // judged.
-func cellsOff(us, vs []float64, at []cellAt) (n int, ok bool) {
+func cellsOff(us, vs []float64) (n int, ok bool) {
 	if len(us) < minCells {
 		return 0, false
 	}
@@ -130,7 +130,7 @@ func cellsOff(us, vs []float64, at []cellAt) (n int, ok bool) {
 	if !ok {
 		return 0, false
 	}
-	for k := range at {
+	for k := range us {
 		if math.Abs(vs[k]-alpha-beta*us[k]) > lumaOffTolerance {
 			n++
 		}

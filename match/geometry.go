@@ -332,8 +332,8 @@ const (
 // away from the copy. A misplaced copy's disagreement mostly goes, while
 // a copy in place under letters or a logo drifts up to 4 pixels for a
 // little of it: on a throwaway harness over 250 originals of the
-// benchmark, of the 633 refinements that made a copy agree in every
-// cell, 608 left under half of the disagreement and 3 over 0.85 of it;
+// benchmark, of the 629 refinements that made a copy agree in every
+// cell, 605 left under half of the disagreement and 4 over 0.85 of it;
 // of the 287 of copies in place under text or a logo, 210 left over
 // 0.85. It runs only where the pixels nearly agree already (a full
 // correlation from refineFrom to refineUpTo), so that it costs nothing

@@ -527,9 +527,6 @@ func TestVerifyCaption(t *testing.T) {
 	}
 }
 
-// refineCase is TestRefine's copy: a photograph (src) scaled by 0.8 and
-// set in another (bg) at (211, 143), with the features of the query and
-// of src, the query's size and the copy's width.
 // loadLabelMe decodes a picture of the LabelMe subset in testdata.
 func loadLabelMe(tb testing.TB, f string) *image.RGBA {
 	im, err := imaging.DecodeFile("../testdata/pdq/reg-test-input/labelme-subset/"+f, imaging.Limits{})
@@ -539,6 +536,9 @@ func loadLabelMe(tb testing.TB, f string) *image.RGBA {
 	return im.RGBA
 }
 
+// refineCase is TestRefine's copy: a photograph (src) scaled by 0.8 and
+// set in another (bg) at (211, 143), with the features of the query and
+// of src, the query's size and the copy's width.
 func refineCase(tb testing.TB) (src, bg *image.RGBA, qf, af *fingerprint.Features, qw, qh, sw int) {
 	src, other := loadLabelMe(tb, "q0291.jpg"), loadLabelMe(tb, "q2821.jpg")
 	bg = image.NewRGBA(image.Rect(0, 0, 900, 700))

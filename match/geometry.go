@@ -330,7 +330,7 @@ const (
 // and no more cells are off the robust line (cellsOff): an overlay (a
 // logo, letters) can draw the correlation towards fitting the overlay,
 // away from the copy. A misplaced copy's disagreement mostly goes, while
-// a copy in place under letters or a logo drifts up to 4 pixels for a
+// a copy in place under letters or a logo drifts by a few pixels for a
 // little of it: on a throwaway harness over 250 originals of the
 // benchmark, of the 629 refinements that made a copy agree in every
 // cell, 605 left under half of the disagreement and 4 over 0.85 of it;

@@ -581,10 +581,12 @@ func embedded(src, bg *image.RGBA, s float64, x0, y0 int) (*image.RGBA, int, int
 // of a pixel of the nominal one (the resampling of the copy and of the
 // query's frame moves the true one by up to about half a pixel), where
 // the cells agree at least as well as under the nominal one. It leaves
-// in place a copy under a badge, and a transform under which the pixels
-// do not nearly agree (an unrelated picture). (The badge does not draw
-// even the unguarded search off; the guard against more cells off was
-// measured on the benchmark: docs/MATCHING.md, "Latest".)
+// in place a copy under a badge or under a large flat box (which drew
+// the search off before refineGain), and a transform under which the
+// pixels do not nearly agree (an unrelated picture). (The badge does not
+// draw even the unguarded search off; the guard against more cells off
+// was measured on the benchmark: docs/MATCHING.md, "The transform
+// refined on the pixels".)
 func TestRefine(t *testing.T) {
 	src, bg, qf, af, qw, qh, sw := refineCase(t)
 	w, h := src.Rect.Dx(), src.Rect.Dy()

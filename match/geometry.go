@@ -335,9 +335,9 @@ const (
 // benchmark, of the 629 refinements that made a copy agree in every
 // cell, 605 left under half of the disagreement and 4 over 0.85 of it;
 // of the 287 refinements of copies in place under text or a logo, 210
-// left over 0.85. It runs only where the pixels nearly agree already (a full
-// correlation from refineFrom to refineUpTo), so that it costs nothing
-// on most candidates that are not copies.
+// left over 0.85. It runs only where the pixels nearly agree already (a
+// full correlation from refineFrom to refineUpTo), so that it costs
+// nothing on most candidates that are not copies.
 func refine(q *fingerprint.Features, qw, qh int, a *fingerprint.Features, aw, ah int, z, t complex128) (complex128, complex128) {
 	if q.Width <= 0 {
 		return z, t

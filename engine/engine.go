@@ -49,7 +49,8 @@ type Engine struct {
 	trim  *index.PDQ
 	votes *index.Votes
 	// thumbs indexes the coarse layout of the assets' pixels, scanned
-	// when nothing else found a sure match (thumbMatches).
+	// when nothing else found a sure match (thumbMatches, then
+	// turnedMatches).
 	thumbs *index.Thumbs
 }
 
@@ -391,6 +392,13 @@ func (e *Engine) Search(ctx context.Context, req *SearchRequest) (*SearchRespons
 	// (thumbMatches), and judge them on their aligned pixels.
 	if !slices.ContainsFunc(judged, func(m match.Match) bool { return m.Score >= match.SureScore }) {
 		if judged, err = e.thumbMatches(ctx, q, cands, judged, at); err != nil {
+			return nil, err
+		}
+	}
+	// Still nothing sure: look for the assets laid out like the query
+	// turned back by a few degrees (turnedMatches).
+	if !slices.ContainsFunc(judged, func(m match.Match) bool { return m.Score >= match.SureScore }) {
+		if judged, err = e.turnedMatches(ctx, q, cands, judged, at); err != nil {
 			return nil, err
 		}
 	}

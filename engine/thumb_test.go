@@ -43,14 +43,7 @@ func lineDrawing(w, h int, strokes [][4]float64) *image.RGBA {
 // and never for a picture of another shape.
 func TestSearchThumbnails(t *testing.T) {
 	e, _ := openTest(t)
-	dir := t.TempDir()
-	write := func(name string, img image.Image) string {
-		p := filepath.Join(dir, name)
-		if err := os.WriteFile(p, encodePNG(t, img), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return p
-	}
+	write := pngWriter(t)
 	strokes := [][4]float64{{0.1, 0.1, 0.9, 0.2}, {0.9, 0.2, 0.5, 0.9}, {0.5, 0.9, 0.1, 0.1}, {0.3, 0.5, 0.7, 0.5}}
 	orig := lineDrawing(100, 100, strokes)
 	a := register(t, e, write("a.png", orig))
@@ -140,6 +133,19 @@ func TestSearchThumbnails(t *testing.T) {
 			}
 		}
 	})
+}
+
+// pngWriter returns a function that writes a picture as a PNG file of
+// that name in a temporary directory of t and returns its path.
+func pngWriter(t *testing.T) func(name string, img image.Image) string {
+	dir := t.TempDir()
+	return func(name string, img image.Image) string {
+		p := filepath.Join(dir, name)
+		if err := os.WriteFile(p, encodePNG(t, img), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
 }
 
 func encodePNG(t testing.TB, m image.Image) []byte {

@@ -21,8 +21,9 @@
 //     query's captions are left out of a second judgement of the same
 //     verification, Geometry.Captioned); and,
 //     when nothing else is sure, a picture of the same shape whose
-//     thumbnail agrees cell for cell, clearly better than any other's
-//     (aligned_pixels, see ThumbVector).
+//     thumbnail agrees cell for cell, clearly better than any other's,
+//     upright or turned by a few degrees on its own canvas
+//     (aligned_pixels, see ThumbVector and CompareTurned).
 //
 // PDQ and trimmed-PDQ matches are also laid on each other pixel for pixel
 // (CompareAligned): a copy agrees in every cell, a look-alike drawn from
@@ -274,8 +275,11 @@ func (m *Match) setGeometry(g Geometry) {
 // not decide the match (the method stays, and so do the overlaps it
 // measured) into m.
 func (m *Match) addGeometry(g Geometry) {
-	tr := g.Transform
-	m.Inliers, m.Transform = g.Inliers, &tr
+	if m.Transform == nil { // a turned thumbnail match keeps its own
+		tr := g.Transform
+		m.Transform = &tr
+	}
+	m.Inliers = g.Inliers
 	m.InlierRatio, m.Coverage = g.InlierRatio, g.Coverage
 	m.GuidedInlierRatio = g.GuidedRatio
 	m.CaptionCells = g.CaptionCells

@@ -103,11 +103,14 @@ const MethodAlignedPixels = "aligned_pixels"
 // dihedral variant of the query laid on it, the aligned comparison of the
 // pixels (nil when not measured), and Rival, the best aligned correlation
 // (the better of Correlation and SoftCorrelation) of every other
-// candidate of the query compared whole (0 when none).
+// candidate of the query compared whole (0 when none). Turned is set when
+// the query was laid on the asset turned (CompareTurned; Variant is then
+// the original): its transform and overlaps, Aligned its comparison.
 type ThumbEvidence struct {
 	Variant int
 	Aligned *AlignedEvidence
 	Rival   float64
+	Turned  *TurnedEvidence
 }
 
 // SetThumbRivals sets the Rival of every candidate of cs with thumbnail
@@ -188,7 +191,19 @@ func judgeThumb(q Query, c Candidate) (Match, bool) {
 		QueryOverlap: 1, AssetOverlap: 1,
 	}
 	m.setAligned(t.Aligned)
+	m.setTurned(t.Turned)
 	return m, true
+}
+
+// setTurned reports the turn of a match laid on the query turned: its
+// transform and overlaps (nothing when tu is nil).
+func (m *Match) setTurned(tu *TurnedEvidence) {
+	if tu == nil {
+		return
+	}
+	tr := tu.Transform
+	m.Transform = &tr
+	m.QueryOverlap, m.AssetOverlap = tu.QueryOverlap, tu.AssetOverlap
 }
 
 // thumbScore is the score c's thumbnail evidence earns (thumbSureScore or
@@ -218,6 +233,10 @@ func thumbScore(q Query, c Candidate) (float64, bool) {
 func (m *Match) liftByThumb(q Query, c Candidate) {
 	if s, ok := thumbScore(q, c); ok && s >= SureScore && s > m.Score {
 		m.Score, m.Method = s, MethodAlignedPixels
+		if t := c.Thumb.Turned; t != nil {
+			m.setAligned(c.Thumb.Aligned)
+			m.setTurned(t)
+		}
 	}
 }
 

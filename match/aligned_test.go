@@ -228,7 +228,7 @@ func TestCompareAlignedBlurred(t *testing.T) {
 	qf := fingerprint.ExtractFeatures(gaussBlur(tiles, 0.02*256), 512)
 	whole := func(u, v float64) (float64, float64, bool) { return u, v, true }
 	const half = 0.5 / fingerprint.ColorSide
-	if off, cells, _, _ := compareColor(qf, tf, whole, half, half); !colorDiffers(off, cells) {
+	if off, cells, _, _, _ := compareColor(qf, tf, whole, half, half); !colorDiffers(off, cells) {
 		t.Errorf("blurred tiles against the sharp asset: %v of %d cells off, want more than %d", off, cells, MaxColorOffCells)
 	}
 	if ev, ok := CompareAligned(qf, tf, 0); !ok || colorDiffers(ev.ColorOff, ev.ColorCells) {

@@ -45,14 +45,36 @@ const minColorCells = 12
 // of the cells compared that the best affine colour map misses by more
 // than colorTolerance, the number of cells and the indexes (row * n +
 // column on the asset's grid) of those missed; false when either side
-// lacks its colour or fewer than minColorCells cells are compared.
-func compareColor(q, a *fingerprint.Features, place func(u, v float64) (x, y float64, ok bool), hx, hy float64) (off float64, cells int, offAt []int, ok bool) {
+// lacks its colour or fewer than minColorCells cells are compared. It
+// also returns the colours compared.
+func compareColor(q, a *fingerprint.Features, place func(u, v float64) (x, y float64, ok bool), hx, hy float64) (off float64, cells int, offAt []int, cs colorSamples, ok bool) {
+	as, qs, at, ok := colorCells(q, a, place, hx, hy)
+	if !ok {
+		return 0, 0, nil, cs, false
+	}
+	for k, d := range colorMisses(as, qs, fitColorMap(as, qs)) {
+		if d > colorTolerance {
+			offAt = append(offAt, at[k])
+		}
+	}
+	// Rounded like the other shares; off*cells still rounds back to the
+	// count (cells <= 256).
+	return round3(float64(len(offAt)) / float64(len(as))), len(as), offAt, colorSamples{as, qs}, true
+}
+
+// colorSamples are the colours of the cells a colour comparison laid on
+// each other: the asset's (as) and the query's (qs).
+type colorSamples struct{ as, qs [][3]float64 }
+
+// colorCells lays the query's colour on the asset's colour grid as
+// compareColor does, and returns the asset's colours (as) and the query's
+// (qs) of the cells compared, and their indexes (at); false when either
+// side lacks its colour or fewer than minColorCells cells are compared.
+func colorCells(q, a *fingerprint.Features, place func(u, v float64) (x, y float64, ok bool), hx, hy float64) (as, qs [][3]float64, at []int, ok bool) {
 	const n = fingerprint.ColorSide
 	if q == nil || a == nil || len(a.Color) != n*n*3 {
-		return 0, 0, nil, false
+		return nil, nil, nil, false
 	}
-	var as, qs [][3]float64
-	var at []int
 	for i := 0; i < n; i++ {
 		for j := 0; j < n; j++ {
 			x, y, in := place((float64(j)+0.5)/n, (float64(i)+0.5)/n)
@@ -61,7 +83,7 @@ func compareColor(q, a *fingerprint.Features, place func(u, v float64) (x, y flo
 			}
 			m, ok := q.MeanColor(x-hx, y-hy, x+hx, y+hy)
 			if !ok {
-				return 0, 0, nil, false
+				return nil, nil, nil, false
 			}
 			at = append(at, i*n+j)
 			o := (i*n + j) * 3
@@ -70,16 +92,9 @@ func compareColor(q, a *fingerprint.Features, place func(u, v float64) (x, y flo
 		}
 	}
 	if len(as) < minColorCells {
-		return 0, 0, nil, false
+		return nil, nil, nil, false
 	}
-	for k, m := range colorMisses(as, qs) {
-		if m > colorTolerance {
-			offAt = append(offAt, at[k])
-		}
-	}
-	// Rounded like the other shares; off*cells still rounds back to the
-	// count (cells <= 256).
-	return round3(float64(len(offAt)) / float64(len(as))), len(as), offAt, true
+	return as, qs, at, true
 }
 
 // colorDiffers tells whether a colour comparison of off over cells cells
@@ -88,19 +103,21 @@ func colorDiffers(off float64, cells int) bool {
 	return int(math.Round(off*float64(cells))) > MaxColorOffCells
 }
 
-// colorMisses fits, channel by channel, the affine map (a row of a 3x3
-// matrix and an offset) that takes the colours as to qs, and returns by
-// how much the fits miss each cell: the largest difference over R, G and
-// B, predictions clamped to 0..255. Two fits are tried for each channel
-// and the one that misses fewer cells by more than colorTolerance is kept
-// (the first on a tie): fitUnclipped, which starts from the cells where
-// the query's channel is not clipped, and fitCensored, which starts from
-// every cell. A picture in black and white (a drawing in ink, a
-// silhouette) has most of its cells clipped at 0 or 255: starting from the
-// others alone fits the edges and whatever a caption or a logo laid over
-// it, and then misses most of the picture.
-func colorMisses(as, qs [][3]float64) []float64 {
-	miss := make([]float64, len(as))
+// colorMap is an affine map of colours: channel c of the image of a is
+// m[c][0] R + m[c][1] G + m[c][2] B + m[c][3].
+type colorMap [3][4]float64
+
+// fitColorMap fits, channel by channel, the affine map (a row of a 3x3
+// matrix and an offset) that takes the colours as to qs. Two fits are
+// tried for each channel and the one that misses fewer cells by more than
+// colorTolerance is kept (the first on a tie): fitUnclipped, which starts
+// from the cells where the query's channel is not clipped, and
+// fitCensored, which starts from every cell. A picture in black and white
+// (a drawing in ink, a silhouette) has most of its cells clipped at 0 or
+// 255: starting from the others alone fits the edges and whatever a
+// caption or a logo laid over it, and then misses most of the picture.
+func fitColorMap(as, qs [][3]float64) colorMap {
+	var m colorMap
 	ys := make([]float64, len(as))
 	for c := 0; c < 3; c++ {
 		for i := range qs {
@@ -110,8 +127,162 @@ func colorMisses(as, qs [][3]float64) []float64 {
 		if alt := fitCensored(as, ys); countMissed(alt, as, ys) < countMissed(row, as, ys) {
 			row = alt
 		}
+		m[c] = row
+	}
+	return m
+}
+
+// A hue turn: the colour map of a copy whose hues were turned, its
+// saturation and brightness changed, as one picture editor's control
+// does. Each colour is split into its grey level l = (R + G + B) / 3 and
+// its chroma z, a point of the plane across the grey axis (a complex
+// number); the map takes l to g l + o (real g, o) and z to w z + v
+// (complex w, v: the hues turned by w's angle, the saturation scaled by
+// its modulus, a tint's shift v). Six numbers, where the affine map of
+// fitColorMap has twelve: that one can take any four colours anywhere,
+// and so takes a token of few colours onto a look-alike whose one layer
+// is drawn in another colour (two generated avatars whose luma, read back
+// through it, correlated 0.999 on the accuracy benchmark); a hue turn
+// takes every colour's chroma around by one angle.
+type hueTurn struct {
+	g, o float64
+	w, v complex128
+}
+
+// Chroma axes across the grey one: the unit vectors (1, -1, 0)/sqrt(2) and
+// (1, 1, -2)/sqrt(6).
+var (
+	chromaX = [3]float64{1 / math.Sqrt2, -1 / math.Sqrt2, 0}
+	chromaY = [3]float64{1 / math.Sqrt(6), 1 / math.Sqrt(6), -2 / math.Sqrt(6)}
+)
+
+// greyChroma splits a colour into its grey level and its chroma.
+func greyChroma(c [3]float64) (float64, complex128) {
+	return (c[0] + c[1] + c[2]) / 3, complex(c[0]*chromaX[0]+c[1]*chromaX[1]+c[2]*chromaX[2], c[0]*chromaY[0]+c[1]*chromaY[1]+c[2]*chromaY[2])
+}
+
+// apply is the colour h takes c to, clamped to 0..255.
+func (h hueTurn) apply(c [3]float64) [3]float64 {
+	l, z := greyChroma(c)
+	l, z = h.g*l+h.o, h.w*z+h.v
+	var out [3]float64
+	for k := range out {
+		out[k] = min(max(l+real(z)*chromaX[k]+imag(z)*chromaY[k], 0), 255)
+	}
+	return out
+}
+
+// Limits of a hue turn read back (hueTurn.lumaOf): a map that takes the
+// grey levels or the chroma to nearly nothing (a grayscale copy keeps its
+// luma alone, and is compared on it as it is) is not inverted.
+const minHueGain = 0.25
+
+// fitHueTurn fits the hue turn that takes the colours as to qs by least
+// squares, then again, twice, on the cells it misses by no more than
+// colorFitTolerance (while they are at least half of the cells), and
+// returns it with the number of cells it misses by more than
+// colorTolerance.
+func fitHueTurn(as, qs [][3]float64) (hueTurn, int) {
+	use := make([]bool, len(as))
+	for i := range use {
+		use[i] = true
+	}
+	var h hueTurn
+	misses := func() int {
+		n := 0
+		for i := range as {
+			if colorMiss(h.apply(as[i]), qs[i]) > colorTolerance {
+				n++
+			}
+		}
+		return n
+	}
+	for pass := 0; pass < 3; pass++ {
+		var k, sl, sq, sll, slq float64
+		var sz, sy, szz, szy complex128
+		for i := range as {
+			if !use[i] {
+				continue
+			}
+			la, za := greyChroma(as[i])
+			lq, zq := greyChroma(qs[i])
+			k++
+			sl, sq, sll, slq = sl+la, sq+lq, sll+la*la, slq+la*lq
+			sz, sy = sz+za, sy+zq
+			szz += complex(real(za)*real(za)+imag(za)*imag(za), 0)
+			szy += cmplxConj(za) * zq
+		}
+		if k == 0 {
+			break
+		}
+		if d := sll - sl*sl/k; d > 1e-9 {
+			h.g = (slq - sl*sq/k) / d
+		} else {
+			h.g = 1
+		}
+		h.o = (sq - h.g*sl) / k
+		if d := real(szz) - (real(sz)*real(sz)+imag(sz)*imag(sz))/k; d > 1e-9 {
+			h.w = (szy - cmplxConj(sz)*sy/complex(k, 0)) / complex(d, 0)
+		} else {
+			h.w = 1
+		}
+		h.v = (sy - h.w*sz) / complex(k, 0)
+		if pass == 2 {
+			break
+		}
+		next := make([]bool, len(as))
+		kept := 0
+		for i := range as {
+			if colorMiss(h.apply(as[i]), qs[i]) <= colorFitTolerance {
+				next[i] = true
+				kept++
+			}
+		}
+		if 2*kept < len(as) {
+			break
+		}
+		use = next
+	}
+	return h, misses()
+}
+
+func cmplxConj(z complex128) complex128 { return complex(real(z), -imag(z)) }
+
+// colorMiss is the largest difference over R, G and B.
+func colorMiss(a, b [3]float64) float64 {
+	return max(math.Abs(a[0]-b[0]), math.Abs(a[1]-b[1]), math.Abs(a[2]-b[2]))
+}
+
+// lumaOf returns the luma (BT.601, as the thumbnails') of the asset
+// colour that h takes to the query's colour c, up to a constant: the
+// query's colour read back as the asset's luma. False when h's gains are
+// under minHueGain.
+func (h hueTurn) lumaOf() (func(c [3]float64) float64, bool) {
+	if h.g < minHueGain || cmplxAbs(h.w) < minHueGain {
+		return nil, false
+	}
+	// The luma of grey l and chroma z is l + Re(conj(kz) z), with kz the
+	// luma weights' chroma.
+	w := [3]float64{0.299, 0.587, 0.114}
+	kz := complex(w[0]*chromaX[0]+w[1]*chromaX[1]+w[2]*chromaX[2], w[0]*chromaY[0]+w[1]*chromaY[1]+w[2]*chromaY[2])
+	kl := w[0] + w[1] + w[2]
+	return func(c [3]float64) float64 {
+		l, z := greyChroma(c)
+		za := (z - h.v) / h.w
+		return kl*(l-h.o)/h.g + real(cmplxConj(kz)*za)
+	}, true
+}
+
+func cmplxAbs(z complex128) float64 { return math.Hypot(real(z), imag(z)) }
+
+// colorMisses returns by how much the map m misses each cell: the largest
+// difference over R, G and B between m of as and qs, predictions clamped
+// to 0..255.
+func colorMisses(as, qs [][3]float64, m colorMap) []float64 {
+	miss := make([]float64, len(as))
+	for c := 0; c < 3; c++ {
 		for i, a := range as {
-			miss[i] = max(miss[i], math.Abs(predict(row, a)-ys[i]))
+			miss[i] = max(miss[i], math.Abs(predict(m[c], a)-qs[i][c]))
 		}
 	}
 	return miss

@@ -86,7 +86,7 @@ func TestFitColorMapDegenerate(t *testing.T) {
 		as[i] = [3]float64{200, 10, 10}
 		qs[i] = [3]float64{10, 200, 30}
 	}
-	for i, m := range colorMisses(as, qs) {
+	for i, m := range colorMisses(as, qs, fitColorMap(as, qs)) {
 		if m > 0.5 {
 			t.Fatalf("cell %d missed by %.2f", i, m)
 		}
@@ -127,7 +127,7 @@ func TestColorMissesInk(t *testing.T) {
 			}
 			qs[i] = [3]float64{w, w, w}
 		}
-		for i, m := range colorMisses(as, qs) {
+		for i, m := range colorMisses(as, qs, fitColorMap(as, qs)) {
 			if m > colorTolerance && !caption[i] {
 				t.Errorf("%s: cell %d (asset %v, query %v) outside the caption missed by %.1f", c.name, i, as[i][0], qs[i][0], m)
 			}

@@ -82,6 +82,9 @@ type Geometry struct {
 	// cell of the shared area disagrees: no luma cell off the robust line
 	// by more than lumaOffTolerance, no colour cell off.
 	Agrees bool
+	// Recoloured says that the luma was compared through the colour map
+	// (recolouredLuma, AlignedEvidence.Recoloured).
+	Recoloured bool
 	// Guided counts the covered asset keypoints that the fitted transform
 	// puts on a query keypoint of like orientation and descriptor
 	// (pointGrid.find): the pairs found again once the transform is known,
@@ -503,7 +506,15 @@ func (g *Geometry) comparePixels(q *fingerprint.Features, qw, qh int, a *fingerp
 	var at []cellAt
 	g.Correlation, g.FullCorrelation, g.Off, g.Cells, g.CaptionCells, us, vs, at = correlate(q, qw, qh, a, aw, ah, z, t, hide)
 	var colorOff []int
-	g.ColorOff, g.ColorCells, colorOff = correlateColor(q, qw, qh, a, aw, ah, z, t, hide)
+	var cs colorSamples
+	g.ColorOff, g.ColorCells, colorOff, cs = correlateColor(q, qw, qh, a, aw, ah, z, t, hide)
+	g.Recoloured = false
+	if lum := recolouredLuma(q, cs, g.ColorOff, g.ColorCells, g.FullCorrelation); lum != nil {
+		if c, f, off, cells, caps, us2, vs2, at2 := correlateWith(q, qw, qh, a, aw, ah, z, t, hide, lum); f > g.FullCorrelation {
+			g.Correlation, g.FullCorrelation, g.Off, g.Cells, g.CaptionCells, us, vs, at = c, f, off, cells, caps, us2, vs2, at2
+			g.Recoloured = true
+		}
+	}
 	g.Occlusion, g.Agrees = nil, false
 	if g.Correlation >= -0.5 {
 		var judged bool
@@ -514,9 +525,9 @@ func (g *Geometry) comparePixels(q *fingerprint.Features, qw, qh int, a *fingerp
 
 // correlateColor compares the asset's colour grid cells that land inside
 // the query under the transform z, t with the query's colour there
-// (compareColor): the share off, the cells compared and the indexes of
-// those off; zeros when not compared.
-func correlateColor(q *fingerprint.Features, qw, qh int, a *fingerprint.Features, aw, ah int, z, t complex128, hide bool) (off float64, cells int, offAt []int) {
+// (compareColor): the share off, the cells compared, the indexes of those
+// off and the colours compared; zeros when not compared.
+func correlateColor(q *fingerprint.Features, qw, qh int, a *fingerprint.Features, aw, ah int, z, t complex128, hide bool) (off float64, cells int, offAt []int, cs colorSamples) {
 	const n = fingerprint.ColorSide
 	s := cmplx.Abs(z)
 	hx, hy := float64(aw)/n*s/2, float64(ah)/n*s/2
@@ -531,11 +542,11 @@ func correlateColor(q *fingerprint.Features, qw, qh int, a *fingerprint.Features
 		x, y := real(c)/float64(qw), imag(c)/float64(qh)
 		return x, y, x-fx >= 0 && y-fy >= 0 && x+fx <= 1 && y+fy <= 1 && inside(ac) && !(hide && captioned(q, x-fx, y-fy, x+fx, y+fy))
 	}
-	off, cells, offAt, ok := compareColor(q, a, place, fx, fy)
+	off, cells, offAt, cs, ok := compareColor(q, a, place, fx, fy)
 	if !ok {
-		return 0, 0, nil
+		return 0, 0, nil, cs
 	}
-	return off, cells, offAt
+	return off, cells, offAt, cs
 }
 
 // captioned reports whether the box (x0, y0)-(x1, y1) of the query, in
@@ -574,7 +585,14 @@ const minCells = 48
 // correlate compares the asset's thumbnail with the query's luma under the
 // transform z, t (see Geometry.Correlation).
 func correlate(q *fingerprint.Features, qw, qh int, a *fingerprint.Features, aw, ah int, z, t complex128, hide bool) (trimmed, full, off float64, cells, captions int, us, vs []float64, at []cellAt) {
-	captions, ok := eachCell(q, qw, qh, a, aw, ah, z, t, hide, false, func(i, j int, u, v float64) {
+	return correlateWith(q, qw, qh, a, aw, ah, z, t, hide, q.MeanLuma)
+}
+
+// correlateWith is correlate with the query's luma over a box read by lum
+// (Features.MeanLuma, or the colour read back through a colour map:
+// recolouredLuma).
+func correlateWith(q *fingerprint.Features, qw, qh int, a *fingerprint.Features, aw, ah int, z, t complex128, hide bool, lum lumaFunc) (trimmed, full, off float64, cells, captions int, us, vs []float64, at []cellAt) {
+	captions, ok := eachCellWith(q, qw, qh, a, aw, ah, z, t, hide, false, lum, func(i, j int, u, v float64) {
 		us = append(us, u)
 		vs = append(vs, v)
 		at = append(at, cellAt{i, j})
@@ -605,6 +623,15 @@ func correlate(q *fingerprint.Features, qw, qh int, a *fingerprint.Features, aw,
 // the black squares of a chessboard. It reports false when the asset has
 // no thumbnail or the query no pixels.
 func eachCell(q *fingerprint.Features, qw, qh int, a *fingerprint.Features, aw, ah int, z, t complex128, hide, half bool, fn func(i, j int, u, v float64)) (captions int, ok bool) {
+	return eachCellWith(q, qw, qh, a, aw, ah, z, t, hide, half, q.MeanLuma, fn)
+}
+
+// lumaFunc reads the query's mean luma over a box (fractions of the
+// query).
+type lumaFunc func(x0, y0, x1, y1 float64) (float64, bool)
+
+// eachCellWith is eachCell with the query's luma read by lum.
+func eachCellWith(q *fingerprint.Features, qw, qh int, a *fingerprint.Features, aw, ah int, z, t complex128, hide, half bool, lum lumaFunc, fn func(i, j int, u, v float64)) (captions int, ok bool) {
 	if len(a.Thumb) != fingerprint.ThumbSide*fingerprint.ThumbSide {
 		return 0, false
 	}
@@ -635,7 +662,7 @@ func eachCell(q *fingerprint.Features, qw, qh int, a *fingerprint.Features, aw, 
 				captions++
 				continue
 			}
-			v, ok := q.MeanLuma(x-fx, y-fy, x+fx, y+fy)
+			v, ok := lum(x-fx, y-fy, x+fx, y+fy)
 			if !ok {
 				return 0, false
 			}

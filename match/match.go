@@ -189,6 +189,12 @@ type Match struct {
 	// measured. More than MaxColorOffCells such cells cap the score
 	// (capByColor).
 	ColorOff *float64 `json:"color_off,omitempty"`
+	// Recoloured says that the deciding comparison read the query's luma
+	// back through a hue turn fitted to the colours (the query's colour as
+	// the asset's luma), which agreed better: a copy whose hues were
+	// turned (AlignedEvidence.Recoloured, Geometry.Recoloured). Omitted
+	// when not.
+	Recoloured bool `json:"recoloured,omitempty"`
 	// Occlusion is the rectangle of the asset that holds every cell the
 	// deciding comparison found to disagree (a caption, a logo, a layer
 	// drawn differently), and how well the rest agrees; omitted when no
@@ -233,6 +239,7 @@ func (m *Match) setAligned(al *AlignedEvidence) {
 		c := al.ColorOff
 		m.ColorOff, m.colorCells = &c, al.ColorCells
 	}
+	m.Recoloured = al.Recoloured
 }
 
 // Scores of a match whose colours differ in more than MaxColorOffCells
@@ -269,6 +276,7 @@ func (m *Match) setGeometry(g Geometry) {
 		c := g.ColorOff
 		m.ColorOff, m.colorCells = &c, g.ColorCells
 	}
+	m.Recoloured = g.Recoloured
 }
 
 // addGeometry copies the evidence of a geometric verification that did

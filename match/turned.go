@@ -259,7 +259,7 @@ func CompareTurned(q *fingerprint.Features, qw, qh int, a *fingerprint.Features,
 		},
 		Aligned: AlignedEvidence{
 			Correlation: g.FullCorrelation, SoftCorrelation: g.FullCorrelation, Cells: g.Cells, Off: g.Off,
-			ColorOff: g.ColorOff, ColorCells: g.ColorCells, Occlusion: g.Occlusion,
+			ColorOff: g.ColorOff, ColorCells: g.ColorCells, Occlusion: g.Occlusion, Recoloured: g.Recoloured,
 		},
 		QueryOverlap: round3(min(1, area/(float64(qw)*float64(qh)))),
 		AssetOverlap: round3(min(1, area/(s*s*float64(aw)*float64(ah)))),

@@ -56,9 +56,9 @@ type AlignedEvidence struct {
 	// Occlusion bounds the cells that disagree (luma or colour); nil
 	// when none does.
 	Occlusion *Occlusion
-	// Recoloured says that the luma was compared through the colour map
-	// (recolouredLuma): the query's colour read back as the asset's
-	// luma, which correlated better.
+	// Recoloured says that the query's luma was read back through a hue
+	// turn fitted to the colours (recolouredLuma): the query's colour
+	// taken as the asset's luma, which correlated better.
 	Recoloured bool
 }
 
@@ -186,9 +186,8 @@ func CompareAlignedRect(q *fingerprint.Features, a *fingerprint.Features, varian
 	return ev, true
 }
 
-// recolourUpTo is the correlation from which the luma is not compared
-// again through the colour map (recolouredLuma): the pictures agree
-// already.
+// recolourUpTo is the correlation from which the luma is not read back
+// through a hue turn (recolouredLuma): the pictures agree already.
 const recolourUpTo = 0.999
 
 // recolouredLuma returns the query's luma read back through the hue turn

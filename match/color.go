@@ -2,6 +2,7 @@ package match
 
 import (
 	"math"
+	"math/cmplx"
 	"slices"
 
 	"github.com/sleuthhq/sleuth/fingerprint"
@@ -210,7 +211,7 @@ func fitHueTurn(as, qs [][3]float64) (hueTurn, int) {
 			sl, sq, sll, slq = sl+la, sq+lq, sll+la*la, slq+la*lq
 			sz, sy = sz+za, sy+zq
 			szz += complex(real(za)*real(za)+imag(za)*imag(za), 0)
-			szy += cmplxConj(za) * zq
+			szy += cmplx.Conj(za) * zq
 		}
 		if k == 0 {
 			break
@@ -222,7 +223,7 @@ func fitHueTurn(as, qs [][3]float64) (hueTurn, int) {
 		}
 		h.o = (sq - h.g*sl) / k
 		if d := real(szz) - (real(sz)*real(sz)+imag(sz)*imag(sz))/k; d > 1e-9 {
-			h.w = (szy - cmplxConj(sz)*sy/complex(k, 0)) / complex(d, 0)
+			h.w = (szy - cmplx.Conj(sz)*sy/complex(k, 0)) / complex(d, 0)
 		} else {
 			h.w = 1
 		}
@@ -246,8 +247,6 @@ func fitHueTurn(as, qs [][3]float64) (hueTurn, int) {
 	return h, misses()
 }
 
-func cmplxConj(z complex128) complex128 { return complex(real(z), -imag(z)) }
-
 // colorMiss is the largest difference over R, G and B.
 func colorMiss(a, b [3]float64) float64 {
 	return max(math.Abs(a[0]-b[0]), math.Abs(a[1]-b[1]), math.Abs(a[2]-b[2]))
@@ -258,7 +257,7 @@ func colorMiss(a, b [3]float64) float64 {
 // query's colour read back as the asset's luma. False when h's gains are
 // under minHueGain.
 func (h hueTurn) lumaOf() (func(c [3]float64) float64, bool) {
-	if h.g < minHueGain || cmplxAbs(h.w) < minHueGain {
+	if h.g < minHueGain || cmplx.Abs(h.w) < minHueGain {
 		return nil, false
 	}
 	// The luma of grey l and chroma z is l + Re(conj(kz) z), with kz the
@@ -269,11 +268,9 @@ func (h hueTurn) lumaOf() (func(c [3]float64) float64, bool) {
 	return func(c [3]float64) float64 {
 		l, z := greyChroma(c)
 		za := (z - h.v) / h.w
-		return kl*(l-h.o)/h.g + real(cmplxConj(kz)*za)
+		return kl*(l-h.o)/h.g + real(cmplx.Conj(kz)*za)
 	}, true
 }
-
-func cmplxAbs(z complex128) float64 { return math.Hypot(real(z), imag(z)) }
 
 // colorMisses returns by how much the map m misses each cell: the largest
 // difference over R, G and B between m of as and qs, predictions clamped

@@ -82,8 +82,9 @@ type Geometry struct {
 	// cell of the shared area disagrees: no luma cell off the robust line
 	// by more than lumaOffTolerance, no colour cell off.
 	Agrees bool
-	// Recoloured says that the luma was compared through the colour map
-	// (recolouredLuma, AlignedEvidence.Recoloured).
+	// Recoloured says that the query's luma was read back through a hue
+	// turn fitted to the colours (recolouredLuma,
+	// AlignedEvidence.Recoloured).
 	Recoloured bool
 	// Guided counts the covered asset keypoints that the fitted transform
 	// puts on a query keypoint of like orientation and descriptor
@@ -589,7 +590,7 @@ func correlate(q *fingerprint.Features, qw, qh int, a *fingerprint.Features, aw,
 }
 
 // correlateWith is correlate with the query's luma over a box read by lum
-// (Features.MeanLuma, or the colour read back through a colour map:
+// (Features.MeanLuma, or the query's colour read back through a hue turn:
 // recolouredLuma).
 func correlateWith(q *fingerprint.Features, qw, qh int, a *fingerprint.Features, aw, ah int, z, t complex128, hide bool, lum lumaFunc) (trimmed, full, off float64, cells, captions int, us, vs []float64, at []cellAt) {
 	captions, ok := eachCellWith(q, qw, qh, a, aw, ah, z, t, hide, false, lum, func(i, j int, u, v float64) {

@@ -22,12 +22,12 @@ func stored(tb testing.TB, f *fingerprint.Features) *fingerprint.Features {
 }
 
 // TestCompareTurned: a picture turned on its own canvas by 2 to 15 degrees
-// either way is found by its thumbnail turned back by one of
-// TurnSearchAngles (a cosine the engine's floor, 0.8, lets through), and
-// CompareTurned from that angle finds the turn to a fraction of a degree,
-// with every cell the canvas kept agreeing (>= thumbSure) and no colour
-// cell off; another picture, or a look-alike, does not agree; an upright
-// copy is left to the unturned comparisons.
+// either way is found by its thumbnail turned back by TurnSearchAngles (a
+// cosine the engine's floor, 0.8, lets through, within turnReach of the
+// turn for one of them), and CompareTurned from those angles finds the
+// turn to a fraction of a degree, with every cell the canvas kept agreeing
+// (>= thumbSure) and no colour cell off; another picture, or a look-alike,
+// does not agree; an upright copy is left to the unturned comparisons.
 func TestCompareTurned(t *testing.T) {
 	photo := loadLabelMe(t, "q0291.jpg")
 	flag := testpics.Flag(300, 200, false)

@@ -163,9 +163,7 @@ func BenchmarkSearch(b *testing.B) {
 		lat = append(lat, time.Since(t))
 	}
 	b.StopTimer()
-	slices.Sort(lat)
-	b.ReportMetric(float64(lat[len(lat)/2].Microseconds())/1000, "p50-ms")
-	b.ReportMetric(float64(lat[len(lat)*99/100].Microseconds())/1000, "p99-ms")
+	reportLatency(b, lat)
 }
 
 // BenchmarkSearchTurned measures Search, on BenchmarkSearch's index, for
@@ -186,6 +184,11 @@ func BenchmarkSearchTurned(b *testing.B) {
 		}
 		lat = append(lat, time.Since(t))
 	}
+	reportLatency(b, lat)
+}
+
+// reportLatency reports the p50 and p99 of the latencies lat.
+func reportLatency(b *testing.B, lat []time.Duration) {
 	slices.Sort(lat)
 	b.ReportMetric(float64(lat[len(lat)/2].Microseconds())/1000, "p50-ms")
 	b.ReportMetric(float64(lat[len(lat)*99/100].Microseconds())/1000, "p99-ms")

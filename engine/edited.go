@@ -227,18 +227,8 @@ func (e *Engine) thumbMatches(ctx context.Context, q *match.Query, cands map[uin
 		c.Thumb = &match.ThumbEvidence{Variant: k}
 		found = append(found, id)
 	}
-	if len(fetch) > 0 {
-		ids := make([]sleuth.AssetID, len(fetch))
-		for i, id := range fetch {
-			ids[i] = sleuth.AssetID(id)
-		}
-		assets, err := e.store.AssetsByIDs(ctx, ids)
-		if err != nil {
-			return nil, err
-		}
-		for _, a := range assets {
-			cands[uint32(a.ID)].Asset = a
-		}
+	if err := e.loadCandidates(ctx, cands, fetch); err != nil {
+		return nil, err
 	}
 	for _, id := range found {
 		c := cands[id]
@@ -260,11 +250,7 @@ func (e *Engine) thumbMatches(ctx context.Context, q *match.Query, cands map[uin
 			found = append(found, id)
 		}
 	}
-	compared := make([]*match.Candidate, 0, len(cands))
-	for _, c := range cands {
-		compared = append(compared, c)
-	}
-	match.SetThumbRivals(compared)
+	setThumbRivals(cands)
 	for _, id := range found {
 		c := cands[id]
 		if c.Asset == nil {
@@ -451,23 +437,17 @@ func (e *Engine) turnedMatches(ctx context.Context, q *match.Query, cands map[ui
 	if len(best) > MaxTurnedCandidates {
 		best = best[:MaxTurnedCandidates]
 	}
-	var fetch []sleuth.AssetID
+	var fetch []uint32
 	for _, h := range best {
 		if c, ok := cands[h.id]; !ok || c.Asset == nil {
 			if !ok {
 				cands[h.id] = &match.Candidate{PDQDistance: -1}
 			}
-			fetch = append(fetch, sleuth.AssetID(h.id))
+			fetch = append(fetch, h.id)
 		}
 	}
-	if len(fetch) > 0 {
-		assets, err := e.store.AssetsByIDs(ctx, fetch)
-		if err != nil {
-			return nil, err
-		}
-		for _, a := range assets {
-			cands[uint32(a.ID)].Asset = a
-		}
+	if err := e.loadCandidates(ctx, cands, fetch); err != nil {
+		return nil, err
 	}
 	var found []uint32
 	for _, h := range best {
@@ -492,11 +472,7 @@ func (e *Engine) turnedMatches(ctx context.Context, q *match.Query, cands map[ui
 	if len(found) == 0 {
 		return judged, nil
 	}
-	compared := make([]*match.Candidate, 0, len(cands))
-	for _, c := range cands {
-		compared = append(compared, c)
-	}
-	match.SetThumbRivals(compared)
+	setThumbRivals(cands)
 	for _, id := range found {
 		// Only a sure turned match is kept: the turn is fitted to the
 		// pixels, and a weaker match would only compete with those the
@@ -516,4 +492,35 @@ func (e *Engine) turnedMatches(ctx context.Context, q *match.Query, cands map[ui
 		}
 	}
 	return judged, nil
+}
+
+// loadCandidates reads the assets ids (candidates of cands) from the
+// store, in one read, into their candidates; an asset deleted since Open
+// is simply missing.
+func (e *Engine) loadCandidates(ctx context.Context, cands map[uint32]*match.Candidate, ids []uint32) error {
+	if len(ids) == 0 {
+		return nil
+	}
+	aids := make([]sleuth.AssetID, len(ids))
+	for i, id := range ids {
+		aids[i] = sleuth.AssetID(id)
+	}
+	assets, err := e.store.AssetsByIDs(ctx, aids)
+	if err != nil {
+		return err
+	}
+	for _, a := range assets {
+		cands[uint32(a.ID)].Asset = a
+	}
+	return nil
+}
+
+// setThumbRivals sets the rivals of the thumbnail evidence of cands
+// (match.SetThumbRivals): every candidate of the query counts.
+func setThumbRivals(cands map[uint32]*match.Candidate) {
+	compared := make([]*match.Candidate, 0, len(cands))
+	for _, c := range cands {
+		compared = append(compared, c)
+	}
+	match.SetThumbRivals(compared)
 }

@@ -633,15 +633,39 @@ type lumaFunc func(x0, y0, x1, y1 float64) (float64, bool)
 
 // eachCellWith is eachCell with the query's luma read by lum.
 func eachCellWith(q *fingerprint.Features, qw, qh int, a *fingerprint.Features, aw, ah int, z, t complex128, hide, half bool, lum lumaFunc, fn func(i, j int, u, v float64)) (captions int, ok bool) {
-	if len(a.Thumb) != fingerprint.ThumbSide*fingerprint.ThumbSide {
+	const n = fingerprint.ThumbSide
+	if len(a.Thumb) != n*n {
 		return 0, false
 	}
+	ok = cellFootprints(qw, qh, aw, ah, z, t, half, func(i, j int, x0, y0, x1, y1 float64) bool {
+		if hide && captioned(q, x0, y0, x1, y1) {
+			captions++
+			return true
+		}
+		v, ok := lum(x0, y0, x1, y1)
+		if ok {
+			fn(i, j, float64(a.Thumb[i*n+j]), v)
+		}
+		return ok
+	})
+	if !ok {
+		return 0, false
+	}
+	return captions, true
+}
+
+// cellFootprints calls fn with each cell (row i, column j) of an aw x ah
+// picture's thumbnail grid that the transform z, t puts inside the query
+// (qw x qh), and the cell's footprint there, in fractions of the query:
+// an axis-aligned box of the cell's size (turned 90 degrees when the
+// transform is closer to a quarter turn) that lies inside the query and
+// inside the picture (footprintInside); with half, only every other cell,
+// as the black squares of a chessboard. It stops, reporting false, when
+// fn returns false.
+func cellFootprints(qw, qh, aw, ah int, z, t complex128, half bool, fn func(i, j int, x0, y0, x1, y1 float64) bool) bool {
 	const n = fingerprint.ThumbSide
 	cw, ch := float64(aw)/n, float64(ah)/n
 	s := cmplx.Abs(z)
-	// The cell's footprint in the query, as fractions: an axis-aligned box
-	// of the cell's size (turned 90 degrees when the transform is closer
-	// to a quarter turn).
 	hx, hy := cw*s/2, ch*s/2
 	if r := math.Abs(math.Sin(cmplx.Phase(z))); r > math.Sqrt2/2 {
 		hx, hy = hy, hx
@@ -659,18 +683,12 @@ func eachCellWith(q *fingerprint.Features, qw, qh int, a *fingerprint.Features, 
 			if x-fx < 0 || y-fy < 0 || x+fx > 1 || y+fy > 1 || !inside(ac) {
 				continue
 			}
-			if hide && captioned(q, x-fx, y-fy, x+fx, y+fy) {
-				captions++
-				continue
+			if !fn(i, j, x-fx, y-fy, x+fx, y+fy) {
+				return false
 			}
-			v, ok := lum(x-fx, y-fy, x+fx, y+fy)
-			if !ok {
-				return 0, false
-			}
-			fn(i, j, float64(a.Thumb[i*n+j]), v)
 		}
 	}
-	return captions, true
+	return true
 }
 
 // turnedDegrees: a transform turned further than this off a quarter turn

@@ -87,10 +87,12 @@ func TurnedThumbVector(q *fingerprint.Features, qw, qh int, deg float64) (ThumbV
 	in := make([]bool, n*n)
 	var sum float64
 	k := 0
-	ok := eachTurnedCell(q, qw, qh, qw, qh, z, t, func(i, j int, v float64) {
-		vals[i*n+j], in[i*n+j] = v, true
+	ok := cellFootprints(qw, qh, qw, qh, z, t, false, func(i, j int, x0, y0, x1, y1 float64) bool {
+		v, ok := q.MeanLuma(x0, y0, x1, y1)
+		vals[i*n+j], in[i*n+j] = v, ok
 		sum += v
 		k++
+		return ok
 	})
 	if !ok || float64(k) < minTurnedCells*n*n {
 		return ThumbVec{}, false
@@ -158,36 +160,6 @@ func bareBlank(q *fingerprint.Features, qw, qh int, deg float64) bool {
 		}
 	}
 	return k == 0 || sq/k-(sum/k)*(sum/k) <= maxBareSpread*maxBareSpread
-}
-
-// eachTurnedCell calls fn with each cell (row i, column j) of an aw x ah
-// picture's thumbnail grid that z, t lays inside the query, and the
-// query's mean luma over the cell's footprint there (as eachCell, whose
-// rules it follows, without an asset thumbnail). False when the query
-// has no pixels.
-func eachTurnedCell(q *fingerprint.Features, qw, qh, aw, ah int, z, t complex128, fn func(i, j int, v float64)) bool {
-	const n = fingerprint.ThumbSide
-	cw, ch := float64(aw)/n, float64(ah)/n
-	s := cmplx.Abs(z)
-	hx, hy := cw*s/2, ch*s/2
-	fx, fy := hx/float64(qw), hy/float64(qh)
-	inside := footprintInside(z, aw, ah, hx, hy)
-	for i := 0; i < n; i++ {
-		for j := 0; j < n; j++ {
-			ac := complex((float64(j)+0.5)*cw, (float64(i)+0.5)*ch)
-			c := z*ac + t
-			x, y := real(c)/float64(qw), imag(c)/float64(qh)
-			if x-fx < 0 || y-fy < 0 || x+fx > 1 || y+fy > 1 || !inside(ac) {
-				continue
-			}
-			v, ok := q.MeanLuma(x-fx, y-fy, x+fx, y+fy)
-			if !ok {
-				return false
-			}
-			fn(i, j, v)
-		}
-	}
-	return true
 }
 
 // TurnedEvidence is the comparison of an asset with the query laid on it

@@ -13,14 +13,16 @@ import (
 
 // The edited tier's candidates (docs/MATCHING.md): assets whose trimmed
 // PDQ is near the query's whole or trimmed PDQ (or whose whole PDQ is near
-// the query's trimmed one), and the assets that most of the query's local
+// the query's trimmed one), those whose whole PDQ is near the PDQ of a
+// picture set inside the query (its inset, fingerprint.FindInset), and
+// the assets that most of the query's local
 // feature descriptors vote for with one rotation and scale
 // (index.Votes.SearchConsistent; until the 2026-12-05 night the votes
 // weighted by how common each descriptor is, index.Votes.Search, which
 // lost the plain drawings: docs/MATCHING.md), again without the
 // descriptors repeated within the query when many are (voteEntries). Each
-// is then judged on the trimmed hashes and on a geometric verification of
-// the local features.
+// is then judged on the trimmed and inset hashes with their aligned
+// pixels, and on a geometric verification of the local features.
 
 const (
 	// MaxVerified bounds the assets a query's local features are verified
@@ -122,7 +124,7 @@ func (e *Engine) unindexFeatures(a *sleuth.Asset) {
 }
 
 // editedCandidates adds to cands the candidates of the edited tier, with
-// their trimmed-PDQ evidence, and returns the ids of those to verify
+// their trimmed-PDQ and inset-PDQ evidence, and returns the ids of those to verify
 // geometrically.
 func (e *Engine) editedCandidates(q *match.Query, add func(uint32) *match.Candidate) []uint32 {
 	p := q.Pixels
@@ -160,6 +162,19 @@ func (e *Engine) editedCandidates(q *match.Query, add func(uint32) *match.Candid
 				Distance: h.Distance, Variant: h.Variant, QueryFraction: qt.Fraction(qw, qh), AssetFraction: -1,
 				QueryQuality: qt.Quality, AssetQuality: -1,
 			})
+		}
+	}
+	// A picture set inside the query, against whole assets.
+	if qi := p.Inset; qi != nil && qi.Quality >= match.MinQuality {
+		for _, h := range e.pdq.Search(qi.Dihedral[:], match.MaxTrimDistance) {
+			c := add(uint32(h.ID))
+			if c.Inset == nil || h.Distance < c.Inset.Distance {
+				c.Inset = &match.TrimEvidence{
+					Distance: h.Distance, Variant: h.Variant,
+					QueryFraction: qi.Fraction(qw, qh), AssetFraction: 1,
+					QueryQuality: qi.Quality, AssetQuality: -1,
+				}
+			}
 		}
 	}
 	var verify []uint32
@@ -271,9 +286,9 @@ func (e *Engine) thumbMatches(ctx context.Context, q *match.Query, cands map[uin
 }
 
 // completeEvidence fills in what the candidate's evidence needs from the
-// loaded asset: the asset side of trimmed matches, the aligned comparison
-// of the pixels for a PDQ match, and the geometric verification when
-// asked.
+// loaded asset: the asset side of trimmed and inset matches, the aligned
+// comparison of the pixels for a PDQ, trimmed or inset match, and the
+// geometric verification when asked.
 func completeEvidence(q *match.Query, c *match.Candidate, verify bool) {
 	a := c.Asset
 	if t := c.Trim; t != nil {
@@ -288,11 +303,16 @@ func completeEvidence(q *match.Query, c *match.Candidate, verify bool) {
 			t.AssetQuality = pdq.Quality
 		}
 	}
+	if t := c.Inset; t != nil {
+		if pdq, ok := a.PerceptualOf(sleuth.KindPDQ); ok {
+			t.AssetQuality = pdq.Quality
+		}
+	}
 	if q.Pixels == nil || q.Pixels.Features == nil {
 		return
 	}
 	pdqMatch := c.PDQDistance >= 0 && c.PDQDistance <= match.MaxNearExactDistance
-	if !verify && !pdqMatch && c.Trim == nil {
+	if !verify && !pdqMatch && c.Trim == nil && c.Inset == nil {
 		return
 	}
 	af := storedFeatures(a)
@@ -315,6 +335,12 @@ func completeEvidence(q *match.Query, c *match.Candidate, verify bool) {
 			}
 		}
 		if al, ok := match.CompareAlignedRect(q.Pixels.Features, af, t.Variant, qr, ar); ok {
+			t.Aligned = &al
+		}
+	}
+	if t, qi := c.Inset, q.Pixels.Inset; t != nil && qi != nil {
+		qr := match.FractionRect(qi.Rect, q.Pixels.Width, q.Pixels.Height)
+		if al, ok := match.CompareAlignedRect(q.Pixels.Features, af, t.Variant, qr, match.Whole); ok {
 			t.Aligned = &al
 		}
 	}

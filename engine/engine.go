@@ -238,7 +238,8 @@ func (e *Engine) Register(ctx context.Context, req *RegisterRequest) (*RegisterR
 // (fingerprint.Options.Captions).
 func (e *Engine) fingerprint(path string, data []byte, features int) (*fingerprint.Result, error) {
 	opt := fingerprint.Options{Limits: e.opt.Limits, Trim: features > 0, Features: features,
-		ExactDihedral: features == fingerprint.QueryFeatures, Captions: features == fingerprint.QueryFeatures}
+		ExactDihedral: features == fingerprint.QueryFeatures, Captions: features == fingerprint.QueryFeatures,
+		Inset: features == fingerprint.QueryFeatures}
 	if path != "" {
 		return fingerprint.File(path, opt)
 	}

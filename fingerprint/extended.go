@@ -79,6 +79,13 @@ func TrimOf(img *image.RGBA) *Trim {
 	if float64(r.Dx())*float64(r.Dy()) > (1-MinTrim)*float64(b.Dx())*float64(b.Dy()) {
 		return nil
 	}
+	return partOf(img, r)
+}
+
+// partOf hashes the rectangle r of img; nil when it leaves too little to
+// hash.
+func partOf(img *image.RGBA, r image.Rectangle) *Trim {
+	b := img.Rect
 	sub, ok := img.SubImage(r).(*image.RGBA)
 	if !ok {
 		return nil
@@ -99,6 +106,9 @@ func (p *Pixels) extend(img *image.RGBA, opt Options) {
 		p.Trim = TrimOf(img)
 	}
 	if opt.Features > 0 {
-		p.Features = extractFeatures(img, opt.Features, opt.Captions)
+		p.Features = extractFeatures(img, opt.Features, opt.Captions, opt.Inset)
+		if f := p.Features; f != nil && !f.Inset.Empty() {
+			p.Inset = partOf(img, f.Inset)
+		}
 	}
 }

@@ -92,6 +92,10 @@ type Features struct {
 	// (findCaptions) when asked (ExtractQueryFeatures, Options.Captions);
 	// not stored.
 	Captions []CaptionRect
+	// Inset is the rectangle, in the picture's pixels, of a picture set
+	// inside this one (FindInset), when asked (ExtractQueryFeatures,
+	// Options.Inset) and found; empty otherwise. Not stored.
+	Inset image.Rectangle
 }
 
 // MeanLuma returns the mean luma of the rectangle (x0, y0)-(x1, y1) of the
@@ -256,19 +260,19 @@ func describe(g *grayImage, x, y int, angle uint8) [4]uint64 {
 // or a blurred one most of all. It returns nil for pictures under
 // MinThumbSide pixels on a side. Deterministic.
 func ExtractFeatures(img *image.RGBA, n int) *Features {
-	return extractFeatures(img, n, false)
+	return extractFeatures(img, n, false, false)
 }
 
 // ExtractQueryFeatures is ExtractFeatures that also finds the captions
 // written over the picture (Features.Captions), as a query's features
 // are (Options.Captions).
 func ExtractQueryFeatures(img *image.RGBA, n int) *Features {
-	return extractFeatures(img, n, true)
+	return extractFeatures(img, n, true, true)
 }
 
 // extractFeatures is ExtractFeatures, and finds the captions when
-// captions is set.
-func extractFeatures(img *image.RGBA, n int, captions bool) *Features {
+// captions is set, a picture set inside this one when inset is.
+func extractFeatures(img *image.RGBA, n int, captions, inset bool) *Features {
 	if img == nil || n <= 0 || img.Rect.Dx() <= 0 || img.Rect.Dy() <= 0 {
 		return nil
 	}
@@ -377,6 +381,11 @@ func extractFeatures(img *image.RGBA, n int, captions bool) *Features {
 	}
 	if captions {
 		f.Captions = findCaptions(g0)
+	}
+	if inset {
+		if r, ok := findInset(g0); ok {
+			f.Inset = refineInset(img, r, g0.w, g0.h)
+		}
 	}
 	return f
 }

@@ -103,6 +103,10 @@ type Pixels struct {
 	// Trim is the picture inside its uniform border with its PDQ: nil
 	// unless Options.Trim asked for it and there is such a border.
 	Trim *Trim `json:"trim,omitempty"`
+	// Inset is a picture set inside this one (FindInset) with its PDQ:
+	// nil unless Options.Inset asked for it (with Options.Features) and
+	// there is one.
+	Inset *Trim `json:"inset,omitempty"`
 	// Features are the local features: nil unless Options.Features asked
 	// for them (and for pictures too small to have any).
 	Features *Features `json:"-"`
@@ -148,6 +152,11 @@ type Options struct {
 	// (Features.Captions) with its local features: what a query needs to
 	// find the copy under them.
 	Captions bool
+	// Inset looks for a picture set inside this one (FindInset) with
+	// the local features, and hashes it (Pixels.Inset): what a query
+	// needs to find a picture pasted into a screenshot, a mockup or a
+	// collage.
+	Inset bool
 }
 
 // ExactOf streams r through the Nid builder, sha256 and BLAKE3 in one pass

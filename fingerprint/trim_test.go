@@ -1,10 +1,8 @@
 package fingerprint
 
 import (
-	"bytes"
 	"image"
 	"image/color"
-	"image/jpeg"
 	"math/rand/v2"
 	"testing"
 
@@ -107,15 +105,7 @@ func patternedFrame(src *image.RGBA, l, tp, r, b, step int, checks bool) *image.
 // patterned is patternedFrame compressed as JPEG at quality 75, as a
 // thief's frame would be.
 func patterned(t *testing.T, src *image.RGBA, l, tp, r, b, step int, checks bool) *image.RGBA {
-	var buf bytes.Buffer
-	if err := jpeg.Encode(&buf, patternedFrame(src, l, tp, r, b, step, checks), &jpeg.Options{Quality: 75}); err != nil {
-		t.Fatal(err)
-	}
-	dec, err := imaging.Decode(buf.Bytes(), imaging.Limits{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return dec.RGBA
+	return throughJPEG(t, patternedFrame(src, l, tp, r, b, step, checks), 75)
 }
 
 // TestTrimPatterned: a frame of two colours in checks or stripes is

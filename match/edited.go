@@ -10,6 +10,7 @@ import (
 // Match.Fingerprint).
 const (
 	MethodTrimmedPDQ    = "trimmed_pdq"
+	MethodInsetPDQ      = "inset_pdq"
 	MethodLocalFeatures = "local_features"
 )
 
@@ -51,9 +52,32 @@ const (
 	MinCorrelation = 0.8
 )
 
-// judgeEdited decides the edited tier from the trimmed-PDQ and the
-// geometric evidence of c, keeping the better scored.
+// judgeEdited decides the edited tier from the trimmed-PDQ, inset-PDQ
+// and geometric evidence of c, keeping the better scored. The inset
+// (judgeInset, colours compared) decides only when it scores higher and
+// is sure, or when the other evidence is not a verification: a verified
+// match under the bands may still be lifted by Resolve (Match.Alone), an
+// inset match is not.
 func judgeEdited(q Query, c Candidate) (Match, bool) {
+	m, ok := judgePlainEdited(q, c)
+	if q.Pixels == nil {
+		return m, ok
+	}
+	if mi, oki := judgeInset(c); oki {
+		if g := c.Geometry; g != nil {
+			mi.addGeometry(*g)
+		}
+		mi.capByColor()
+		if !ok || (mi.Score > m.Score && (mi.Score >= SureScore || m.Method != MethodLocalFeatures)) {
+			return mi, true
+		}
+	}
+	return m, ok
+}
+
+// judgePlainEdited is judgeEdited without the inset: the trimmed-PDQ and
+// geometric evidence of c, keeping the better scored.
+func judgePlainEdited(q Query, c Candidate) (Match, bool) {
 	if q.Pixels == nil {
 		return Match{}, false
 	}
@@ -106,6 +130,47 @@ func judgeEdited(q Query, c Candidate) (Match, bool) {
 		}
 	}
 	return best, found
+}
+
+// MinInsetFraction is the least share of the query a picture found set
+// inside it (fingerprint.FindInset) may have to be compared: its sides
+// are at least 0.2 of the query's.
+const MinInsetFraction = 0.04
+
+// judgeInset decides the edited tier from the PDQ match of a picture found
+// set inside the query with the whole asset (Candidate.Inset): scored as
+// a whole-picture match on its distance and on the pixels of the two laid
+// on each other (the near-exact curve less 0.02, 0.93 when they correlate
+// >= 0.997, 0.7 from 0.99), but no more than likely without the pixels
+// compared, colours included. Unlike a trimmed rectangle, a small one is not capped: the
+// asset is compared whole, and the rectangle was found by four edges, not
+// left inside a plain frame (where a tiny icon hashes like unrelated
+// ones). The aligned veto and the colours judge it as any PDQ match.
+func judgeInset(c Candidate) (Match, bool) {
+	t := c.Inset
+	if t == nil || t.Distance < 0 || t.Distance > MaxTrimDistance ||
+		min(t.QueryQuality, t.AssetQuality) < MinQuality || t.QueryFraction < MinInsetFraction {
+		return Match{}, false
+	}
+	score := TrimScore(t.Distance, 1, 1)
+	if al := t.Aligned; al != nil {
+		score = max(score, trimAlignedScore(al.Correlation, 1, 1))
+	}
+	if al := t.Aligned; al == nil || al.ColorCells == 0 {
+		score = min(score, LikelyScore-0.05)
+	}
+	m := Match{
+		Asset: c.Asset, Tier: TierEdited, Score: score,
+		Fingerprint: MethodInsetPDQ, Method: MethodInsetPDQ,
+		Distance: t.Distance, Variant: VariantNames[t.Variant&7], PHashDistance: -1,
+		QueryQuality: t.QueryQuality, AssetQuality: t.AssetQuality,
+		QueryOverlap: round3(t.QueryFraction), AssetOverlap: 1,
+	}
+	if t.Aligned != nil {
+		m.setAligned(t.Aligned)
+	}
+	m.vetoByAligned(t.Aligned)
+	return m, true
 }
 
 // featuresMatch is the edited-tier match decided by the local features'

@@ -1,6 +1,11 @@
 package match
 
-import "testing"
+import (
+	"testing"
+
+	"github.com/sleuthhq/sleuth"
+	"github.com/sleuthhq/sleuth/fingerprint"
+)
 
 func TestTrimScore(t *testing.T) {
 	tests := []struct {
@@ -91,6 +96,44 @@ func TestTrimAlignedScore(t *testing.T) {
 	} {
 		if got := trimAlignedScore(tt.r, tt.qf, tt.af); got != tt.want {
 			t.Errorf("trimAlignedScore(%v, %v, %v) = %v, want %v", tt.r, tt.qf, tt.af, got, tt.want)
+		}
+	}
+}
+
+// TestJudgeInset: a picture found set inside the query is judged as a
+// whole-picture PDQ match however small a share of the query it is, but
+// only with its pixels and colours compared; the aligned veto and the
+// colour cap hold.
+func TestJudgeInset(t *testing.T) {
+	q := Query{Exact: fingerprint.Exact{Nid: "bafkq"}, Pixels: &fingerprint.Pixels{PDQ: pdqWithBits(0), PDQQuality: 100}}
+	a := &sleuth.Asset{ID: 1, Nid: "bafka", Perceptual: []sleuth.Perceptual{{Kind: sleuth.KindPDQ, Hash: pdqWithBits(2).String(), Quality: 100}}}
+	al := func(r float64, off, cells int) *AlignedEvidence {
+		return &AlignedEvidence{Correlation: r, Cells: 1024, ColorOff: float64(off) / 256, ColorCells: cells}
+	}
+	inset := func(d int, qf float64, quality int, aligned *AlignedEvidence) *TrimEvidence {
+		return &TrimEvidence{Distance: d, QueryFraction: qf, AssetFraction: 1, QueryQuality: quality, AssetQuality: 100, Aligned: aligned}
+	}
+	for _, c := range []struct {
+		name  string
+		t     *TrimEvidence
+		ok    bool
+		score float64
+	}{
+		{"a fifth of the query, near", inset(2, 0.2, 100, al(0.999, 0, 256)), true, nearExactScore(2) - 0.02},
+		{"a twentieth, far, pixels agree", inset(20, 0.05, 100, al(0.998, 0, 256)), true, 0.93},
+		{"pixels likely", inset(20, 0.3, 100, al(0.992, 0, 256)), true, 0.7},
+		{"no pixels compared", inset(0, 0.3, 100, nil), true, LikelyScore - 0.05},
+		{"colours not compared", inset(0, 0.3, 100, al(0.999, 0, 0)), true, LikelyScore - 0.05},
+		{"colours differ", inset(2, 0.3, 100, al(0.999, 5, 256)), true, colorDiffersScore},
+		{"pixels disagree: vetoed", inset(2, 0.3, 100, al(0.8, 0, 256)), true, alignedVetoScore},
+		{"too small a share", inset(0, MinInsetFraction-0.01, 100, al(0.999, 0, 256)), false, 0},
+		{"flat inset", inset(0, 0.3, MinQuality-1, al(0.999, 0, 256)), false, 0},
+		{"too far", inset(MaxTrimDistance+1, 0.3, 100, al(0.999, 0, 256)), false, 0},
+	} {
+		m, ok := Judge(q, Candidate{Asset: a, PDQDistance: -1, Inset: c.t})
+		if ok != c.ok || (ok && (m.Score != c.score || m.Method != MethodInsetPDQ || m.QueryOverlap != round3(c.t.QueryFraction) || m.AssetOverlap != 1)) {
+			t.Errorf("%s: ok %v, score %v by %s, overlaps %v/%v; want ok %v, %v by %s, %v/1", c.name, ok, m.Score, m.Method,
+				m.QueryOverlap, m.AssetOverlap, c.ok, c.score, MethodInsetPDQ, c.t.QueryFraction)
 		}
 	}
 }

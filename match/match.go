@@ -15,7 +15,9 @@
 //     lower.
 //   - edited: the same work cropped, padded, overlaid, embedded or
 //     rotated by any angle: the PDQ of the picture inside a uniform
-//     border (trimmed_pdq), or local features that one similarity
+//     border (trimmed_pdq), of a picture found set inside the query by
+//     its four edges against the whole asset (inset_pdq, see
+//     fingerprint.FindInset), or local features that one similarity
 //     transform maps onto each other (local_features, see Verify: the
 //     transform is refined on the pixels before they are compared; a
 //     query's captions are left out of a second judgement of the same
@@ -25,7 +27,7 @@
 //     upright or turned by a few degrees on its own canvas
 //     (aligned_pixels, see ThumbVector and CompareTurned).
 //
-// PDQ and trimmed-PDQ matches are also laid on each other pixel for pixel
+// PDQ, trimmed-PDQ and inset-PDQ matches are also laid on each other pixel for pixel
 // (CompareAligned): a copy agrees in every cell, a look-alike drawn from
 // the same template does not.
 //
@@ -110,6 +112,10 @@ type Candidate struct {
 	// Trim is the best match of a trimmed picture's PDQ (the query's, the
 	// asset's or both), nil when none was found.
 	Trim *TrimEvidence
+	// Inset is the PDQ match of a picture found set inside the query
+	// (fingerprint.Pixels.Inset) with the whole asset, nil when none was
+	// found.
+	Inset *TrimEvidence
 	// Geometry is the geometric verification of the local features, nil
 	// when none was run or it found no transform.
 	Geometry *Geometry

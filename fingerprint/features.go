@@ -383,7 +383,7 @@ func extractFeatures(img *image.RGBA, n int, captions, inset bool) *Features {
 		f.Captions = findCaptions(g0)
 	}
 	if inset {
-		if r, ok := findInset(g0); ok {
+		if r, ok := findInset(g0, sc); ok {
 			f.Inset = refineInset(img, r, g0.w, g0.h)
 		}
 	}

@@ -40,6 +40,10 @@ type featureScratch struct {
 	top     []corner
 	hist    []int32
 	taken   []bool
+	// insetSteps and insetSums are findInset's step maps and prefix
+	// sums.
+	insetSteps []uint8
+	insetSums  []int32
 }
 
 var featureScratchPool = sync.Pool{New: func() any { return new(featureScratch) }}

@@ -103,20 +103,22 @@ func FindInset(img *image.RGBA) (image.Rectangle, bool) {
 	sc := featureScratchPool.Get().(*featureScratch)
 	defer featureScratchPool.Put(sc)
 	g := lumaFrame(img, FeatureSide, &sc.levels[0], sc)
-	r, ok := findInset(g)
+	r, ok := findInset(g, sc)
 	if !ok {
 		return r, false
 	}
 	return refineInset(img, r, g.w, g.h), true
 }
 
-// findInset is FindInset on a luma frame.
-func findInset(g *grayImage) (image.Rectangle, bool) {
+// findInset is FindInset on a luma frame; its buffers come from sc.
+func findInset(g *grayImage, sc *featureScratch) (image.Rectangle, bool) {
 	w, h := g.w, g.h
 	if w < insetMinPixels || h < insetMinPixels {
 		return image.Rectangle{}, false
 	}
-	vs, hs := steps(g.pix, w, h)
+	sc.insetSteps = grow(sc.insetSteps, 2*w*h)
+	vs, hs := steps(g.pix, w, h, sc.insetSteps)
+	sc.insetSums = sc.insetSums[:0]
 	xs := insetCandidates(&vs, int(insetMinSide*float64(h)))
 	ys := insetCandidates(&hs, int(insetMinSide*float64(w)))
 	if len(xs) < 2 || len(ys) < 2 {
@@ -130,7 +132,9 @@ func findInset(g *grayImage) (image.Rectangle, bool) {
 		for i, l := range ls {
 			for k, d := range [3]int{0, -insetBeside, insetBeside} {
 				n := m.n()
-				p := make([]int32, n+1)
+				at := len(sc.insetSums)
+				sc.insetSums = append(sc.insetSums, make([]int32, n+1)...)
+				p := sc.insetSums[at : at+n+1 : at+n+1]
 				if l+d >= 1 && l+d < m.lines() {
 					for j := range n {
 						p[j+1] = p[j]
@@ -244,13 +248,16 @@ func refineInset(img *image.RGBA, r image.Rectangle, w, h int) image.Rectangle {
 	return out.Add(img.Rect.Min)
 }
 
-// steps marks the steps across the columns and the rows of px (w x h).
-func steps(px []uint8, w, h int) (vs, hs stepMap) {
-	vs = stepMap{s: make([]uint8, w*h), w: w, h: h, vertical: true}
-	hs = stepMap{s: make([]uint8, w*h), w: w, h: h}
+// steps marks the steps across the columns and the rows of px (w x h),
+// in buf (2 w h bytes, every one written).
+func steps(px []uint8, w, h int, buf []uint8) (vs, hs stepMap) {
+	vs = stepMap{s: buf[:w*h], w: w, h: h, vertical: true}
+	hs = stepMap{s: buf[w*h : 2*w*h], w: w, h: h}
+	clear(hs.s[:w]) // no line before row 0
 	for y := 0; y < h; y++ {
 		row := px[y*w : y*w+w]
 		vrow := vs.s[y*w : y*w+w]
+		vrow[0] = 0 // no line before column 0
 		for x := 1; x < w; x++ {
 			var s uint8
 			if lumaStep(row[x], row[x-1]) {

@@ -148,10 +148,11 @@ func BenchmarkFindInset(b *testing.B) {
 		}
 	})
 	b.Run("frame", func(b *testing.B) {
-		g := lumaFrame(img, FeatureSide, new(grayImage), new(featureScratch))
+		sc := new(featureScratch)
+		g := lumaFrame(img, FeatureSide, new(grayImage), sc)
 		b.ReportAllocs()
 		for b.Loop() {
-			if r, ok := findInset(g); ok {
+			if r, ok := findInset(g, sc); ok {
 				refineInset(img, r, g.w, g.h)
 			}
 		}

@@ -55,9 +55,12 @@ const (
 // judgeEdited decides the edited tier from the trimmed-PDQ, inset-PDQ
 // and geometric evidence of c, keeping the better scored. The inset
 // (judgeInset, colours compared) decides only when it scores higher and
-// is sure, or when the other evidence is not a verification: a verified
-// match under the bands may still be lifted by Resolve (Match.Alone), an
-// inset match is not.
+// is sure, or when the other evidence is not a verification: a
+// verification under the bands may still be lifted by Resolve on
+// evidence the inset match does not carry (Match.Alone). On the accuracy
+// benchmark, letting the inset decide whenever it scored higher lost
+// three copies lifted that way; this rule loses two that Resolve lifted
+// on the inset's own evidence (docs/MATCHING.md, Measured, "Insets").
 func judgeEdited(q Query, c Candidate) (Match, bool) {
 	m, ok := judgePlainEdited(q, c)
 	if q.Pixels == nil {

@@ -15,8 +15,8 @@ import (
 // PDQ is near the query's whole or trimmed PDQ (or whose whole PDQ is near
 // the query's trimmed one), those whose whole PDQ is near the PDQ of a
 // picture set inside the query (its inset, fingerprint.FindInset), and
-// the assets that most of the query's local
-// feature descriptors vote for with one rotation and scale
+// the assets that most of the query's local feature descriptors vote for
+// with one rotation and scale
 // (index.Votes.SearchConsistent; until the 2026-12-05 night the votes
 // weighted by how common each descriptor is, index.Votes.Search, which
 // lost the plain drawings: docs/MATCHING.md), again without the
@@ -124,8 +124,8 @@ func (e *Engine) unindexFeatures(a *sleuth.Asset) {
 }
 
 // editedCandidates adds to cands the candidates of the edited tier, with
-// their trimmed-PDQ and inset-PDQ evidence, and returns the ids of those to verify
-// geometrically.
+// their trimmed-PDQ and inset-PDQ evidence, and returns the ids of those
+// to verify geometrically.
 func (e *Engine) editedCandidates(q *match.Query, add func(uint32) *match.Candidate) []uint32 {
 	p := q.Pixels
 	if p == nil {

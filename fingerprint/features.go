@@ -264,8 +264,9 @@ func ExtractFeatures(img *image.RGBA, n int) *Features {
 }
 
 // ExtractQueryFeatures is ExtractFeatures that also finds the captions
-// written over the picture (Features.Captions), as a query's features
-// are (Options.Captions).
+// written over the picture (Features.Captions) and a picture set inside
+// it (Features.Inset), as a query's features are (Options.Captions,
+// Options.Inset).
 func ExtractQueryFeatures(img *image.RGBA, n int) *Features {
 	return extractFeatures(img, n, true, true)
 }

@@ -59,8 +59,9 @@ const (
 // verification under the bands may still be lifted by Resolve on
 // evidence the inset match does not carry (Match.Alone). On the accuracy
 // benchmark, letting the inset decide whenever it scored higher lost
-// three copies lifted that way; this rule loses two that Resolve lifted
-// on the inset's own evidence (docs/MATCHING.md, Measured, "Insets").
+// three copies a verification had found (two lifted that way); this rule
+// loses two that Resolve lifted on the inset's own evidence
+// (docs/MATCHING.md, Measured, "Latest: insets").
 func judgeEdited(q Query, c Candidate) (Match, bool) {
 	m, ok := judgePlainEdited(q, c)
 	if q.Pixels == nil {
@@ -145,10 +146,11 @@ const MinInsetFraction = 0.04
 // a whole-picture match on its distance and on the pixels of the two laid
 // on each other (the near-exact curve less 0.02, 0.93 when they correlate
 // >= 0.997, 0.7 from 0.99), but no more than likely without the pixels
-// compared, colours included. Unlike a trimmed rectangle, a small one is not capped: the
-// asset is compared whole, and the rectangle was found by four edges, not
-// left inside a plain frame (where a tiny icon hashes like unrelated
-// ones). The aligned veto and the colours judge it as any PDQ match.
+// compared, colours included. Unlike a trimmed rectangle, a small one is
+// not capped: the asset is compared whole, and the rectangle was found by
+// four edges, not left inside a plain frame (where a tiny icon hashes
+// like unrelated ones). The aligned veto and the colours judge it as any
+// PDQ match.
 func judgeInset(c Candidate) (Match, bool) {
 	t := c.Inset
 	if t == nil || t.Distance < 0 || t.Distance > MaxTrimDistance ||

@@ -94,18 +94,7 @@ func judgePlainEdited(q Query, c Candidate) (Match, bool) {
 		if al := t.Aligned; al != nil {
 			score = max(score, trimAlignedScore(al.Correlation, t.QueryFraction, t.AssetFraction))
 		}
-		best = Match{
-			Asset: c.Asset, Tier: TierEdited, Score: score,
-			Fingerprint: MethodTrimmedPDQ, Method: MethodTrimmedPDQ,
-			Distance: t.Distance, Variant: VariantNames[t.Variant&7], PHashDistance: -1,
-			QueryQuality: t.QueryQuality, AssetQuality: t.AssetQuality,
-			QueryOverlap: round3(t.QueryFraction), AssetOverlap: round3(t.AssetFraction),
-		}
-		if t.Aligned != nil {
-			best.setAligned(t.Aligned)
-		}
-		best.vetoByAligned(t.Aligned)
-		found = true
+		best, found = partMatch(c.Asset, t, MethodTrimmedPDQ, score), true
 	}
 	if m, ok := judgeThumb(q, c); ok && (!found || m.Score > best.Score) {
 		best, found = m, true
@@ -164,18 +153,25 @@ func judgeInset(c Candidate) (Match, bool) {
 	if al := t.Aligned; al == nil || al.ColorCells == 0 {
 		score = min(score, LikelyScore-0.05)
 	}
+	return partMatch(c.Asset, t, MethodInsetPDQ, score), true
+}
+
+// partMatch is the edited-tier match decided by the PDQ of a part of a
+// picture (trimmed or inset) t, scored s, with its aligned pixels as
+// evidence and their veto.
+func partMatch(a *sleuth.Asset, t *TrimEvidence, method string, s float64) Match {
 	m := Match{
-		Asset: c.Asset, Tier: TierEdited, Score: score,
-		Fingerprint: MethodInsetPDQ, Method: MethodInsetPDQ,
+		Asset: a, Tier: TierEdited, Score: s,
+		Fingerprint: method, Method: method,
 		Distance: t.Distance, Variant: VariantNames[t.Variant&7], PHashDistance: -1,
 		QueryQuality: t.QueryQuality, AssetQuality: t.AssetQuality,
-		QueryOverlap: round3(t.QueryFraction), AssetOverlap: 1,
+		QueryOverlap: round3(t.QueryFraction), AssetOverlap: round3(t.AssetFraction),
 	}
 	if t.Aligned != nil {
 		m.setAligned(t.Aligned)
 	}
 	m.vetoByAligned(t.Aligned)
-	return m, true
+	return m
 }
 
 // featuresMatch is the edited-tier match decided by the local features'

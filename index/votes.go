@@ -6,6 +6,7 @@ import (
 	"math/bits"
 	"slices"
 	"sync"
+	"unsafe"
 
 	"github.com/sleuthhq/sleuth/fingerprint"
 )
@@ -24,12 +25,15 @@ import (
 // that SearchConsistent can count only the votes that agree on one
 // rotation and one scale, as a copy's do.
 //
-// Memory: 12 bytes per posting (one per distinct descriptor of an asset),
-// plus a table of 2^KeyBits slice headers (24 MiB) allocated at the first
-// Add. Safe for concurrent use.
+// Memory: 9 bytes per posting (one per distinct descriptor of an asset)
+// and the slack of its bucket's growth, plus a table of 2^KeyBits slice
+// headers and counts (32 MiB) allocated at the first Add. A bucket holds
+// its postings' checks together, then their ids, then their metas
+// (bucket): a search reads the checks alone, and the rest of a posting
+// only when its check is near. Safe for concurrent use.
 type Votes struct {
 	mu      sync.RWMutex
-	buckets [][]posting
+	buckets []bucket
 	n       int // postings
 	maxID   ID
 	pool    sync.Pool // *voteScratch
@@ -60,6 +64,63 @@ type posting struct {
 	id    uint32
 	check uint32
 	meta  uint8 // Level<<5 | Angle>>3
+}
+
+// bucket holds the postings of one key: in w, the checks of cap postings
+// (cap = len(w) / 9 * 4, a multiple of 4), then their ids, then their
+// metas four to a word; n of them are in use.
+type bucket struct {
+	w []uint32
+	n uint32
+}
+
+// capacity is the number of postings b has room for.
+func (b *bucket) capacity() int { return len(b.w) / 9 * 4 }
+
+// at returns the i-th posting of b.
+func (b *bucket) at(i int) posting {
+	c := b.capacity()
+	return posting{id: b.w[c+i], check: b.w[i], meta: uint8(b.w[2*c+i/4] >> (8 * (i % 4)))}
+}
+
+// set writes p as the i-th posting of b.
+func (b *bucket) set(i int, p posting) {
+	c := b.capacity()
+	b.w[i], b.w[c+i] = p.check, p.id
+	m := &b.w[2*c+i/4]
+	sh := 8 * (i % 4)
+	*m = *m&^(0xff<<sh) | uint32(p.meta)<<sh
+}
+
+// add appends p, growing b (doubling its room) when it is full.
+func (b *bucket) add(p posting) {
+	if c := b.capacity(); int(b.n) == c {
+		nc := max(4, 2*c)
+		w := make([]uint32, nc/4*9)
+		copy(w, b.w[:b.n])
+		copy(w[nc:], b.w[c:c+int(b.n)])
+		copy(w[2*nc:], b.w[2*c:2*c+(int(b.n)+3)/4])
+		b.w = w
+	}
+	b.set(int(b.n), p)
+	b.n++
+}
+
+// remove removes the posting of id with check, the last taking its place,
+// and reports whether there was one.
+func (b *bucket) remove(id, check uint32) bool {
+	c := b.capacity()
+	for i := range int(b.n) {
+		if b.w[c+i] == id && b.w[i] == check {
+			b.n--
+			b.set(i, b.at(int(b.n)))
+			if b.n == 0 {
+				b.w = nil
+			}
+			return true
+		}
+	}
+	return false
 }
 
 // FeatureEntries are the vote index entries of a picture's local features
@@ -99,6 +160,10 @@ type voteScratch struct {
 	stamp   []uint32
 	touched []ID
 	reached []posting // one query entry's (reach)
+	// The bucket headers of the entry reach scans and of the next one
+	// (heads), and the sum of the words heads read.
+	heads [2][probes]bucket
+	sink  uint32
 	// SearchConsistent's: each vote (its asset << 16 | its bin), the
 	// votes regrouped by asset (off: where each asset's votes begin), the
 	// candidates before and after their counting sort by votes (nth: the
@@ -148,10 +213,10 @@ func (v *Votes) Add(id ID, entries []VoteEntry) {
 	v.mu.Lock()
 	defer v.mu.Unlock()
 	if v.buckets == nil {
-		v.buckets = make([][]posting, 1<<KeyBits)
+		v.buckets = make([]bucket, 1<<KeyBits)
 	}
 	for _, e := range entries {
-		v.buckets[e.Key] = append(v.buckets[e.Key], posting{uint32(id), e.Check, e.meta()})
+		v.buckets[e.Key].add(posting{uint32(id), e.Check, e.meta()})
 	}
 	v.n += len(entries)
 	v.maxID = max(v.maxID, id)
@@ -168,10 +233,7 @@ func (v *Votes) Remove(id ID, entries []VoteEntry) int {
 	}
 	removed := 0
 	for _, e := range entries {
-		b := v.buckets[e.Key]
-		if i := slices.IndexFunc(b, func(p posting) bool { return p.id == uint32(id) && p.check == e.Check }); i >= 0 {
-			b[i] = b[len(b)-1]
-			v.buckets[e.Key] = b[:len(b)-1]
+		if v.buckets[e.Key].remove(uint32(id), e.Check) {
 			removed++
 		}
 	}
@@ -193,9 +255,9 @@ func (v *Votes) MemoryBytes() int64 {
 	if v.buckets == nil {
 		return 0
 	}
-	n := int64(len(v.buckets)) * 24
+	n := int64(len(v.buckets)) * int64(unsafe.Sizeof(bucket{}))
 	for _, b := range v.buckets {
-		n += int64(cap(b)) * 12
+		n += int64(cap(b.w)) * 4
 	}
 	return n + int64(v.maxID+1)*8 // one query's scratch
 }
@@ -216,24 +278,59 @@ func (v *Votes) scratch() *voteScratch {
 	return s
 }
 
-// reach collects in s.reached the postings the qi-th query entry e votes
+// probes is the number of buckets a query entry looks in: its key's and
+// the KeyBits keys one bit away.
+const probes = KeyBits + 1
+
+// heads copies into hs the headers of the buckets e looks in (its key's,
+// then those with bit 0, 1, ... flipped) and reads the first word of
+// each: reach prepares the next entry's while it scans one, so that their
+// cache misses (and in a large index their page walks) overlap each
+// other and the scan, rather than each waiting for the one before. It
+// returns the sum of the words read, which the caller keeps (the loads
+// must not be dropped).
+func (v *Votes) heads(e VoteEntry, hs *[probes]bucket) uint32 {
+	k := e.Key & (1<<KeyBits - 1)
+	var t uint32
+	for b := range probes {
+		h := v.buckets[k^(1<<b>>1)]
+		hs[b] = h
+		if h.n > 0 {
+			t += h.w[0]
+		}
+	}
+	return t
+}
+
+// reach collects in s.reached the postings the qi-th query entry votes
 // for: under its key or a key one bit away, with a check within
 // MaxCheckDistance of its own, the first such posting of each asset.
-func (v *Votes) reach(e VoteEntry, qi int, s *voteScratch) {
-	k := e.Key & (1<<KeyBits - 1)
+// Call it for qi = 0, 1, ... in turn: each call reads the bucket headers
+// of the next entry ahead (heads).
+func (v *Votes) reach(entries []VoteEntry, qi int, s *voteScratch) {
+	e := entries[qi]
+	hs := &s.heads[qi&1]
+	if qi == 0 {
+		s.sink += v.heads(e, hs)
+	}
+	if qi+1 < len(entries) {
+		s.sink += v.heads(entries[qi+1], &s.heads[(qi+1)&1])
+	}
 	stamp := uint32(qi + 1)
 	s.reached = s.reached[:0]
-	for b := -1; b < KeyBits; b++ {
-		kk := k
-		if b >= 0 {
-			kk ^= 1 << b
-		}
-		for _, p := range v.buckets[kk] {
-			if s.stamp[p.id] == stamp || bits.OnesCount32(p.check^e.Check) > MaxCheckDistance {
+	for b := range hs {
+		bk := &hs[b]
+		c := bk.capacity()
+		for i, check := range bk.w[:bk.n] {
+			if bits.OnesCount32(check^e.Check) > MaxCheckDistance {
 				continue
 			}
-			s.stamp[p.id] = stamp
-			s.reached = append(s.reached, p)
+			id := bk.w[c+i]
+			if s.stamp[id] == stamp {
+				continue
+			}
+			s.stamp[id] = stamp
+			s.reached = append(s.reached, posting{id: id, check: check, meta: uint8(bk.w[2*c+i/4] >> (8 * (i % 4)))})
 		}
 	}
 }
@@ -254,8 +351,8 @@ func (v *Votes) Search(entries []VoteEntry, minVotes, limit int) []VoteHit {
 	}
 	s := v.scratch()
 	s.touched = s.touched[:0]
-	for qi, e := range entries {
-		v.reach(e, qi, s)
+	for qi := range entries {
+		v.reach(entries, qi, s)
 		w := 1 / float32(max(1, len(s.reached)))
 		for _, p := range s.reached {
 			id := p.id
@@ -328,7 +425,7 @@ func (v *Votes) SearchConsistent(entries []VoteEntry, minVotes, limit int) []Vot
 	}
 	s.touched, s.vote = s.touched[:0], s.vote[:0]
 	for qi, e := range entries {
-		v.reach(e, qi, s)
+		v.reach(entries, qi, s)
 		qm := e.meta()
 		for _, p := range s.reached {
 			if s.votes[p.id] == 0 {

@@ -109,6 +109,15 @@ func TestSearchConsistentWraps(t *testing.T) {
 	}
 }
 
+// postings returns the postings of b in order.
+func postings(b *bucket) []posting {
+	ps := make([]posting, b.n)
+	for i := range ps {
+		ps[i] = b.at(i)
+	}
+	return ps
+}
+
 // naiveConsistent is SearchConsistent written plainly: every asset's
 // votes binned, every window summed, everything sorted.
 func naiveConsistent(v *Votes, entries []VoteEntry, minVotes, limit int) []VoteHit {
@@ -122,7 +131,7 @@ func naiveConsistent(v *Votes, entries []VoteEntry, minVotes, limit int) []VoteH
 			if b >= 0 {
 				kk ^= 1 << b
 			}
-			for _, p := range v.buckets[kk] {
+			for _, p := range postings(&v.buckets[kk]) {
 				if seen[p.id] || bits.OnesCount32(p.check^e.Check) > MaxCheckDistance {
 					continue
 				}

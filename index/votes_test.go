@@ -117,3 +117,45 @@ func TestTopK(t *testing.T) {
 		}
 	}
 }
+
+// A bucket keeps its postings (id, check and meta) through growth and
+// removal, as a plain slice with the same swap-with-last removal does.
+func TestBucket(t *testing.T) {
+	rng := rand.New(rand.NewPCG(5, 6))
+	var b bucket
+	var want []posting
+	for step := range 5000 {
+		if len(want) > 0 && rng.IntN(3) == 0 {
+			i := rng.IntN(len(want))
+			p := want[i]
+			if !b.remove(p.id, p.check) {
+				t.Fatalf("step %d: %+v not removed", step, p)
+			}
+			want[i] = want[len(want)-1]
+			want = want[:len(want)-1]
+		} else {
+			p := posting{id: rng.Uint32(), check: rng.Uint32(), meta: uint8(rng.Uint32())}
+			b.add(p)
+			want = append(want, p)
+		}
+		if got := postings(&b); !slices.Equal(got, want) {
+			t.Fatalf("step %d: %d postings, want %d (%v)", step, len(got), len(want), got)
+		}
+		if c := b.capacity(); c%4 != 0 || c < int(b.n) || len(b.w) != c/4*9 {
+			t.Fatalf("step %d: capacity %d for %d postings in %d words", step, c, b.n, len(b.w))
+		}
+	}
+	if b.remove(1, 2) {
+		t.Fatal("removed a posting never added")
+	}
+	for len(want) > 0 {
+		p := want[len(want)-1]
+		want = want[:len(want)-1]
+		if !b.remove(p.id, p.check) {
+			t.Fatalf("%+v not removed", p)
+		}
+	}
+	if b.n != 0 || b.w != nil {
+		t.Fatalf("empty bucket holds %d postings in %d words", b.n, len(b.w))
+	}
+}

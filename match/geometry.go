@@ -2,6 +2,7 @@ package match
 
 import (
 	"math"
+	"math/bits"
 	"math/cmplx"
 	"math/rand/v2"
 	"slices"
@@ -158,6 +159,33 @@ type pair struct {
 	scaleRatio float64    // query patch size / asset patch size, in pixels
 }
 
+// nearest is a descriptor's nearest among the query's (at: its index, -1
+// when there are none) with the distances of the nearest and of the
+// second nearest (257 for none).
+type nearest struct{ best, second, at int }
+
+// nearestTwo finds the nearest of qd to d0 and to d1, in one pass over
+// qd (each query descriptor loaded once for both).
+func nearestTwo(d0, d1 *[4]uint64, qd [][4]uint64) [2]nearest {
+	n0, n1 := nearest{257, 257, -1}, nearest{257, 257, -1}
+	for j := range qd {
+		x := &qd[j]
+		e0 := bits.OnesCount64(d0[0]^x[0]) + bits.OnesCount64(d0[1]^x[1]) + bits.OnesCount64(d0[2]^x[2]) + bits.OnesCount64(d0[3]^x[3])
+		e1 := bits.OnesCount64(d1[0]^x[0]) + bits.OnesCount64(d1[1]^x[1]) + bits.OnesCount64(d1[2]^x[2]) + bits.OnesCount64(d1[3]^x[3])
+		if e0 < n0.best {
+			n0 = nearest{e0, n0.best, j}
+		} else if e0 < n0.second {
+			n0.second = e0
+		}
+		if e1 < n1.best {
+			n1 = nearest{e1, n1.best, j}
+		} else if e1 < n1.second {
+			n1.second = e1
+		}
+	}
+	return [2]nearest{n0, n1}
+}
+
 // Verify pairs the asset's features with the query's, fits a similarity
 // transform, refines it on the pixels (refine) and measures the evidence.
 // qw, qh and aw, ah are the pictures' sizes in pixels. It reports false
@@ -171,27 +199,27 @@ func Verify(q *fingerprint.Features, qw, qh int, a *fingerprint.Features, aw, ah
 	qUnit := 31 * float64(qw) / float64(q.Width)
 	aUnit := 31 * float64(aw) / float64(a.Width)
 	pairs := make([]pair, 0, len(a.Points))
-	for i := range a.Points {
-		ap := &a.Points[i]
-		best, second, bj := 257, 257, -1
-		for j := range q.Points {
-			d := fingerprint.DescDistance(&ap.Desc, &q.Points[j].Desc)
-			if d < best {
-				best, second, bj = d, best, j
-			} else if d < second {
-				second = d
+	qd := make([][4]uint64, len(q.Points))
+	for j := range q.Points {
+		qd[j] = q.Points[j].Desc
+	}
+	for i := 0; i < len(a.Points); i += 2 {
+		// Two of the asset's keypoints at a time (the last alone).
+		n := min(2, len(a.Points)-i)
+		near := nearestTwo(&a.Points[i].Desc, &a.Points[i+n-1].Desc, qd)
+		for k, nk := range near[:n] {
+			best, second, bj := nk.best, nk.second, nk.at
+			if bj < 0 || best > maxPairDistance || best*ratioDen >= second*ratioNum {
+				continue
 			}
+			ap, qp := &a.Points[i+k], &q.Points[bj]
+			pairs = append(pairs, pair{
+				a:          complex(float64(ap.X)*float64(aw), float64(ap.Y)*float64(ah)),
+				q:          complex(float64(qp.X)*float64(qw), float64(qp.Y)*float64(qh)),
+				dAngle:     int(qp.Angle) - int(ap.Angle),
+				scaleRatio: qUnit * fingerprint.LevelScale(qp.Level) / (aUnit * fingerprint.LevelScale(ap.Level)),
+			})
 		}
-		if bj < 0 || best > maxPairDistance || best*ratioDen >= second*ratioNum {
-			continue
-		}
-		qp := &q.Points[bj]
-		pairs = append(pairs, pair{
-			a:          complex(float64(ap.X)*float64(aw), float64(ap.Y)*float64(ah)),
-			q:          complex(float64(qp.X)*float64(qw), float64(qp.Y)*float64(qh)),
-			dAngle:     int(qp.Angle) - int(ap.Angle),
-			scaleRatio: qUnit * fingerprint.LevelScale(qp.Level) / (aUnit * fingerprint.LevelScale(ap.Level)),
-		})
 	}
 	g.Pairs = len(pairs)
 	if len(pairs) < minVerifyInliers {

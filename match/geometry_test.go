@@ -733,3 +733,37 @@ func TestVerifyEmbeddedDrawings(t *testing.T) {
 		t.Errorf("%d of 60 embedded drawings placed right, %d agree in every cell; want >= 58 and >= 40", placed, agree)
 	}
 }
+
+// nearestTwo agrees with a plain search by fingerprint.DescDistance: the
+// first of equally near descriptors is the nearest, the second nearest
+// may equal it, none gives 257 and -1.
+func TestNearestTwo(t *testing.T) {
+	rng := rand.New(rand.NewPCG(7, 8))
+	plain := func(d *[4]uint64, qd [][4]uint64) nearest {
+		n := nearest{257, 257, -1}
+		for j := range qd {
+			e := fingerprint.DescDistance(d, &qd[j])
+			if e < n.best {
+				n = nearest{e, n.best, j}
+			} else if e < n.second {
+				n.second = e
+			}
+		}
+		return n
+	}
+	if got := nearestTwo(&[4]uint64{}, &[4]uint64{1}, nil); got != [2]nearest{{257, 257, -1}, {257, 257, -1}} {
+		t.Fatalf("no query descriptors: %v", got)
+	}
+	for trial := range 200 {
+		qd := make([][4]uint64, 1+rng.IntN(40))
+		for j := range qd {
+			// Few bits set, so that ties are common.
+			qd[j] = [4]uint64{rng.Uint64() & rng.Uint64() & rng.Uint64() & 0xff, uint64(rng.IntN(4))}
+		}
+		d0, d1 := qd[rng.IntN(len(qd))], [4]uint64{rng.Uint64() & 0xff}
+		want := [2]nearest{plain(&d0, qd), plain(&d1, qd)}
+		if got := nearestTwo(&d0, &d1, qd); got != want {
+			t.Fatalf("trial %d: %v, want %v", trial, got, want)
+		}
+	}
+}

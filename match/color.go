@@ -117,6 +117,12 @@ type colorMap [3][4]float64
 // (a drawing in ink, a silhouette) has most of its cells clipped at 0 or
 // 255: starting from the others alone fits the edges and whatever a
 // caption or a logo laid over it, and then misses most of the picture.
+// The channel unchanged is a third candidate, kept only when it misses
+// fewer cells than both fits: over a handful of distinct colours (an
+// avatar of flat layers) the fits, refitted on the cells they fit well,
+// can leave a rare colour out and miss it by 50 or more although the copy
+// kept it (an avatar saved as a GIF had two cells off so, and was capped
+// as another picture: TestFitColorMapUnchanged).
 func fitColorMap(as, qs [][3]float64) colorMap {
 	var m colorMap
 	ys := make([]float64, len(as))
@@ -127,6 +133,11 @@ func fitColorMap(as, qs [][3]float64) colorMap {
 		row := fitUnclipped(as, ys)
 		if alt := fitCensored(as, ys); countMissed(alt, as, ys) < countMissed(row, as, ys) {
 			row = alt
+		}
+		var same [4]float64 // the channel unchanged
+		same[c] = 1
+		if countMissed(same, as, ys) < countMissed(row, as, ys) {
+			row = same
 		}
 		m[c] = row
 	}

@@ -1,8 +1,10 @@
 package match
 
 import (
+	"encoding/json"
 	"image"
 	"math"
+	"os"
 	"testing"
 
 	"github.com/sleuthhq/sleuth/fingerprint"
@@ -90,6 +92,42 @@ func TestFitColorMapDegenerate(t *testing.T) {
 		if m > 0.5 {
 			t.Fatalf("cell %d missed by %.2f", i, m)
 		}
+	}
+}
+
+// A picture of few colours saved as a GIF keeps its colours, but the
+// least-squares fits, over a handful of distinct colours, missed the two
+// cells of a rare green by 53 and 55 (testdata/color-gif-avatar.json: the
+// accuracy corpus's avatar 378a5e7735b35482 and its GIF). The channels
+// left unchanged miss none; a layer recoloured is still off.
+func TestFitColorMapUnchanged(t *testing.T) {
+	b, err := os.ReadFile("testdata/color-gif-avatar.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var cells struct{ Asset, Query [][3]float64 }
+	if err := json.Unmarshal(b, &cells); err != nil {
+		t.Fatal(err)
+	}
+	as, qs := cells.Asset, cells.Query
+	if len(as) != fingerprint.ColorSide*fingerprint.ColorSide || len(qs) != len(as) {
+		t.Fatalf("%d and %d cells", len(as), len(qs))
+	}
+	for i, m := range colorMisses(as, qs, fitColorMap(as, qs)) {
+		if m > colorTolerance {
+			t.Errorf("cell %d missed by %.1f", i, m)
+		}
+	}
+	// The green (cells 151 and 152) turned red in the query.
+	qs[151], qs[152] = [3]float64{200, 40, 40}, [3]float64{201, 41, 40}
+	var off []int
+	for i, m := range colorMisses(as, qs, fitColorMap(as, qs)) {
+		if m > colorTolerance {
+			off = append(off, i)
+		}
+	}
+	if len(off) != 2 || off[0] != 151 || off[1] != 152 {
+		t.Errorf("recoloured green: cells %v off, want [151 152]", off)
 	}
 }
 

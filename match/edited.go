@@ -61,7 +61,7 @@ const (
 // benchmark, letting the inset decide whenever it scored higher lost
 // three copies a verification had found (two lifted that way); this rule
 // loses two that Resolve lifted on the inset's own evidence
-// (docs/MATCHING.md, Measured, "Latest: insets").
+// (docs/MATCHING.md, Measured, "Insets, a picture set inside another").
 func judgeEdited(q Query, c Candidate) (Match, bool) {
 	m, ok := judgePlainEdited(q, c)
 	if q.Pixels == nil {

@@ -737,8 +737,9 @@ const turnedDegrees = 1
 // turned nor mirrored come out within a few tenths of a degree), and
 // every cell is kept (the test passes them all). Leaving the edge cells
 // out at any turn brought 3 false matches on the accuracy benchmark
-// (docs/MATCHING.md, "Latest"), pictures whose differing cells lay along
-// the edge of the overlap.
+// (docs/MATCHING.md, Measured, "A censored colour fit, lines of letters
+// as wide overlays, turned copies' edge cells"), pictures whose
+// differing cells lay along the edge of the overlap.
 func footprintInside(z complex128, aw, ah int, hx, hy float64) func(ac complex128) bool {
 	deg := math.Abs(math.Remainder(cmplx.Phase(z)*180/math.Pi, 90))
 	if z == 0 || deg <= turnedDegrees {

@@ -106,7 +106,7 @@ func (p *Pixels) extend(img *image.RGBA, opt Options) {
 		p.Trim = TrimOf(img)
 	}
 	if opt.Features > 0 {
-		p.Features = extractFeatures(img, opt.Features, opt.Captions, opt.Inset)
+		p.Features = extractFeatures(img, opt.Features, extractOptions{captions: opt.Captions, inset: opt.Inset})
 		if f := p.Features; f != nil && !f.Inset.Empty() {
 			p.Inset = partOf(img, f.Inset)
 		}

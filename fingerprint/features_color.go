@@ -34,8 +34,8 @@ type colorFrame struct {
 	sums [3][]uint32
 }
 
-// newColorFrame reduces img to at most colorFrameSide pixels a side (no
-// larger than it is), reading at most about maxColorSamples of its pixels.
+// newColorFrame reduces img to at most side pixels a side (no larger than
+// it is; colorFrameSide but for a narrow query's, fineFrames), reading at most about maxColorSamples of its pixels.
 // Frame pixel (cx, cy) is the mean of the picture over the rectangle
 // [cx W/w, (cx+1) W/w) x [cy H/h, (cy+1) H/h): a picture pixel straddling
 // two frame columns (or rows) counts in each by the share it has in it,
@@ -45,12 +45,12 @@ type colorFrame struct {
 // a 72x150 sprite compared with itself turned a half had 8 colour cells
 // of 256 off.) With a stride s, each pixel read stands for the s x s
 // block it starts. Deterministic.
-func newColorFrame(img *image.RGBA) *colorFrame {
+func newColorFrame(img *image.RGBA, side int) *colorFrame {
 	W, H := img.Rect.Dx(), img.Rect.Dy()
 	w, h := W, H
-	if m := max(W, H); m > colorFrameSide {
-		w = max(1, int(math.Round(float64(W)*colorFrameSide/float64(m))))
-		h = max(1, int(math.Round(float64(H)*colorFrameSide/float64(m))))
+	if m := max(W, H); m > side {
+		w = max(1, int(math.Round(float64(W)*float64(side)/float64(m))))
+		h = max(1, int(math.Round(float64(H)*float64(side)/float64(m))))
 	}
 	s := 1
 	if px := float64(W) * float64(H); px > maxColorSamples {

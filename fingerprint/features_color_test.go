@@ -40,7 +40,7 @@ func TestColorGrid(t *testing.T) {
 		f := ExtractFeatures(quadrants(c.w, c.h), 50)
 		if c.w < minFeatureSide {
 			// Too small for keypoints: the frame alone.
-			cf := newColorFrame(quadrants(c.w, c.h))
+			cf := newColorFrame(quadrants(c.w, c.h), colorFrameSide)
 			if m, ok := cf.mean(0.5, 0, 1, 0.5); !ok || m != [3]float64{0, 255, 0} {
 				t.Errorf("%s: top-right quadrant %v %v, want green", c.name, m, ok)
 			}
@@ -113,7 +113,7 @@ func TestColorGridTurned(t *testing.T) {
 				mirrored.SetRGBA(c.w-1-x, y, img.RGBAAt(x, y))
 			}
 		}
-		g, gt, gm := newColorFrame(img).grid(), newColorFrame(turned).grid(), newColorFrame(mirrored).grid()
+		g, gt, gm := newColorFrame(img, colorFrameSide).grid(), newColorFrame(turned, colorFrameSide).grid(), newColorFrame(mirrored, colorFrameSide).grid()
 		const n = ColorSide
 		worst := 0
 		for i := 0; i < n; i++ {

@@ -3,6 +3,7 @@ package engine
 import (
 	"cmp"
 	"context"
+	"maps"
 	"slices"
 
 	"github.com/sleuthhq/sleuth"
@@ -223,38 +224,17 @@ func (e *Engine) thumbMatches(ctx context.Context, q *match.Query, cands map[uin
 		return judged, nil
 	}
 	qv := [index.ThumbDims]int8(vs[fingerprint.DihedralOriginal])
-	hits := e.thumbs.Search(&qv, minThumbCosine, MaxThumbCandidates)
-	var found, fetch []uint32
-	for _, h := range hits {
-		id := uint32(h.ID)
-		c, ok := cands[id]
-		if !ok {
-			c = &match.Candidate{PDQDistance: -1}
-			cands[id] = c
-			fetch = append(fetch, id)
-		} else if c.PDQDistance >= 0 || c.Asset == nil {
-			continue
-		}
-		k := fingerprint.DihedralOriginal
-		if h.Mirrored {
-			k = fingerprint.DihedralFlipY
-		}
-		c.Thumb = &match.ThumbEvidence{Variant: k}
-		found = append(found, id)
-	}
-	if err := e.loadCandidates(ctx, cands, fetch); err != nil {
+	found, err := e.thumbCandidates(ctx, &qv, cands,
+		func(c *match.Candidate) bool { return c.PDQDistance >= 0 },
+		func(c *match.Candidate, k int) *match.ThumbEvidence {
+			c.Thumb = &match.ThumbEvidence{Variant: k}
+			return c.Thumb
+		},
+		func(af *fingerprint.Features, k int) (match.AlignedEvidence, bool) {
+			return match.CompareAligned(q.Pixels.Features, af, k)
+		})
+	if err != nil {
 		return nil, err
-	}
-	for _, id := range found {
-		c := cands[id]
-		if c.Asset == nil {
-			continue // deleted since Open
-		}
-		if af := storedFeatures(c.Asset); af != nil {
-			if al, ok := match.CompareAligned(q.Pixels.Features, af, c.Thumb.Variant); ok {
-				c.Thumb.Aligned = &al
-			}
-		}
 	}
 	// The PDQ candidates whose pixels were laid on the query by one of
 	// thumbVariants are judged again too (match.Match.liftByThumb).
@@ -266,6 +246,59 @@ func (e *Engine) thumbMatches(ctx context.Context, q *match.Query, cands map[uin
 		}
 	}
 	setThumbRivals(cands)
+	return judgeAgain(q, cands, found, judged, at), nil
+}
+
+// thumbCandidates makes the candidates of the assets whose thumbnail
+// vectors are nearest qv (index.Thumbs; at most MaxThumbCandidates, the
+// picture and its mirror image): an asset not among cands yet is added
+// and loaded; one judged already (judged reports it) or not loaded is
+// skipped; evidence gives each its thumbnail evidence for the variant,
+// whose Aligned compare fills in from the asset's stored features. It
+// returns the ids of the candidates given evidence.
+func (e *Engine) thumbCandidates(ctx context.Context, qv *[index.ThumbDims]int8, cands map[uint32]*match.Candidate,
+	judged func(*match.Candidate) bool, evidence func(c *match.Candidate, variant int) *match.ThumbEvidence,
+	compare func(af *fingerprint.Features, variant int) (match.AlignedEvidence, bool)) ([]uint32, error) {
+	var found, fetch []uint32
+	var variants []int
+	for _, h := range e.thumbs.Search(qv, minThumbCosine, MaxThumbCandidates) {
+		id := uint32(h.ID)
+		c, ok := cands[id]
+		if !ok {
+			c = &match.Candidate{PDQDistance: -1}
+			cands[id] = c
+			fetch = append(fetch, id)
+		} else if judged(c) || c.Asset == nil {
+			continue
+		}
+		k := fingerprint.DihedralOriginal
+		if h.Mirrored {
+			k = fingerprint.DihedralFlipY
+		}
+		found, variants = append(found, id), append(variants, k)
+	}
+	if err := e.loadCandidates(ctx, cands, fetch); err != nil {
+		return nil, err
+	}
+	for i, id := range found {
+		c := cands[id]
+		t := evidence(c, variants[i])
+		if c.Asset == nil {
+			continue // deleted since Open
+		}
+		if af := storedFeatures(c.Asset); af != nil {
+			if al, ok := compare(af, t.Variant); ok {
+				t.Aligned = &al
+			}
+		}
+	}
+	return found, nil
+}
+
+// judgeAgain judges the candidates found again (those loaded): a new
+// match is appended to judged, one of a candidate judged already (at:
+// asset id -> index in judged) replaced.
+func judgeAgain(q *match.Query, cands map[uint32]*match.Candidate, found []uint32, judged []match.Match, at map[uint32]int) []match.Match {
 	for _, id := range found {
 		c := cands[id]
 		if c.Asset == nil {
@@ -282,7 +315,48 @@ func (e *Engine) thumbMatches(ctx context.Context, q *match.Query, cands map[uin
 			judged = append(judged, m)
 		}
 	}
-	return judged, nil
+	return judged
+}
+
+// insetThumbMatches finds the assets whose thumbnail vectors are nearest
+// that of the picture set inside the query (its inset,
+// fingerprint.Features.Inset; match.InsetThumbVector, the picture and its
+// mirror image, at most MaxThumbCandidates), lays the inset's pixels on
+// each whole asset and judges them again with that evidence
+// (match.Candidate.InsetThumb), as thumbMatches does the whole query's. A
+// candidate with an inset-PDQ match has the inset compared already: it
+// counts as a rival. It finds the copies set inside a picture whose hash
+// says nothing (stripes, a flag of bands, flat pictures whose PDQ
+// quality is low).
+func (e *Engine) insetThumbMatches(ctx context.Context, q *match.Query, cands map[uint32]*match.Candidate, judged []match.Match, at map[uint32]int) ([]match.Match, error) {
+	p := q.Pixels
+	if p == nil || p.Features == nil || p.Features.Inset.Empty() {
+		return judged, nil
+	}
+	ir := p.Features.Inset
+	if float64(ir.Dx())*float64(ir.Dy()) < match.MinInsetFraction*float64(p.Width)*float64(p.Height) {
+		return judged, nil
+	}
+	qr := match.FractionRect(ir, p.Width, p.Height)
+	v, ok := match.InsetThumbVector(p.Features, qr)
+	if !ok {
+		return judged, nil
+	}
+	qv := [index.ThumbDims]int8(v)
+	found, err := e.thumbCandidates(ctx, &qv, cands,
+		func(c *match.Candidate) bool { return c.Inset != nil },
+		func(c *match.Candidate, k int) *match.ThumbEvidence {
+			c.InsetThumb = &match.ThumbEvidence{Variant: k}
+			return c.InsetThumb
+		},
+		func(af *fingerprint.Features, k int) (match.AlignedEvidence, bool) {
+			return match.CompareAlignedRect(p.Features, af, k, qr, match.Whole)
+		})
+	if err != nil || len(found) == 0 {
+		return judged, err
+	}
+	match.SetInsetThumbRivals(slices.Collect(maps.Values(cands)))
+	return judgeAgain(q, cands, found, judged, at), nil
 }
 
 // completeEvidence fills in what the candidate's evidence needs from the

@@ -100,7 +100,11 @@ func TestSearchEditedCopies(t *testing.T) {
 		{"crop 50%", cropTo(roomPix, 0.5, 0.5, 0.5), room, match.MethodLocalFeatures, 1, 0, 1, 0.5, 0.05},
 		{"pad 20% solid", padBy(bridgePix, 0.2, color.RGBA{200, 30, 60, 255}), bridge, "", 0, 0, 0.69, 1, 0.05},
 		{"rotate 5", rotateBy(bridgePix, 5), bridge, match.MethodLocalFeatures, 1, 5, 0.9, 0.9, 0.1},
-		{"embedded at 30%", embedIn(roomPix, unregistered, 0.3, 0.7, 0.4), room, match.MethodLocalFeatures, 0, 0, 0.3, 1, 0.05},
+		// Its local features verify under the sure band; the picture
+		// found inside by its edges, laid on the room, is sure
+		// (match.MethodInsetPixels), and keeps the verification's
+		// transform.
+		{"embedded at 30%", embedIn(roomPix, unregistered, 0.3, 0.7, 0.4), room, match.MethodInsetPixels, 0, 0, 0.3, 1, 0.05},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -119,7 +123,10 @@ func TestSearchEditedCopies(t *testing.T) {
 			if math.Abs(m.QueryOverlap-tt.qOv) > tt.slop || math.Abs(m.AssetOverlap-tt.aOv) > tt.slop {
 				t.Errorf("overlaps query %v asset %v, want %v %v", m.QueryOverlap, m.AssetOverlap, tt.qOv, tt.aOv)
 			}
-			if m.Method != match.MethodLocalFeatures {
+			if m.Method == match.MethodInsetPixels && m.Score < match.SureScore {
+				t.Errorf("score %v by %s, want sure", m.Score, m.Method)
+			}
+			if m.Method != match.MethodLocalFeatures && m.Method != match.MethodInsetPixels {
 				return
 			}
 			tr := m.Transform

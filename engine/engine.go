@@ -50,7 +50,7 @@ type Engine struct {
 	votes *index.Votes
 	// thumbs indexes the coarse layout of the assets' pixels, scanned
 	// when nothing else found a sure match (thumbMatches, then
-	// turnedMatches).
+	// insetThumbMatches, then turnedMatches).
 	thumbs *index.Thumbs
 }
 
@@ -393,6 +393,13 @@ func (e *Engine) Search(ctx context.Context, req *SearchRequest) (*SearchRespons
 	// (thumbMatches), and judge them on their aligned pixels.
 	if !slices.ContainsFunc(judged, func(m match.Match) bool { return m.Score >= match.SureScore }) {
 		if judged, err = e.thumbMatches(ctx, q, cands, judged, at); err != nil {
+			return nil, err
+		}
+	}
+	// Still nothing sure: look for the assets laid out like the picture
+	// set inside the query (insetThumbMatches).
+	if !slices.ContainsFunc(judged, func(m match.Match) bool { return m.Score >= match.SureScore }) {
+		if judged, err = e.insetThumbMatches(ctx, q, cands, judged, at); err != nil {
 			return nil, err
 		}
 	}

@@ -2,10 +2,13 @@ package engine
 
 import (
 	"image"
+	"image/color"
+	"math"
 	"testing"
 
 	xdraw "golang.org/x/image/draw"
 
+	"github.com/sleuthhq/sleuth"
 	"github.com/sleuthhq/sleuth/internal/testpics"
 	"github.com/sleuthhq/sleuth/match"
 )
@@ -54,5 +57,65 @@ func TestSearchInset(t *testing.T) {
 			t.Errorf("pasted at %v: score %.3f by %s, query overlap %.3f: want >= %.2f by %s, overlap %.3f",
 				at, got.Score, got.Method, got.QueryOverlap, match.SureScore, match.MethodInsetPDQ, share)
 		}
+	}
+}
+
+// bands is a w x h flag of horizontal bands of the colours cs, the i-th
+// band cuts[i] of the height down to cuts[i+1] (fractions).
+func bands(w, h int, cs []color.RGBA, cuts []float64) *image.RGBA {
+	img := image.NewRGBA(image.Rect(0, 0, w, h))
+	for y := 0; y < h; y++ {
+		k := 0
+		for k+1 < len(cs) && float64(y) >= cuts[k+1]*float64(h) {
+			k++
+		}
+		for x := 0; x < w; x++ {
+			img.SetRGBA(x, y, cs[k])
+		}
+	}
+	return img
+}
+
+// TestSearchInsetBands: a flag of three bands pasted into a photograph.
+// Its PDQ bits follow coefficients near their median (a picture that
+// varies along one axis only), so the inset's hash does not find it; the
+// inset's thumbnail vector does, and its pixels laid on the flag make it
+// sure (match.MethodInsetPixels). Flags of the same colours whose bands
+// are cut elsewhere, or with a thin stripe more, stay under the sure
+// band.
+func TestSearchInsetBands(t *testing.T) {
+	e, _ := openTest(t)
+	write := pngWriter(t)
+	red, white, blue := color.RGBA{174, 28, 40, 255}, color.RGBA{255, 255, 255, 255}, color.RGBA{33, 70, 139, 255}
+	flag := bands(300, 200, []color.RGBA{red, white, blue}, []float64{0, 1.0 / 3, 2.0 / 3})
+	a := register(t, e, write("flag.png", flag))
+	others := []*sleuth.Asset{
+		register(t, e, write("cut.png", bands(300, 200, []color.RGBA{red, white, blue}, []float64{0, 0.3, 0.7}))),
+		register(t, e, write("stripe.png", bands(300, 200, []color.RGBA{red, white, blue, white, blue}, []float64{0, 1.0 / 3, 2.0 / 3, 0.8, 0.83}))),
+	}
+	register(t, e, labelme+"q0291.jpg")
+	small := decode(t, labelme+"q0003.jpg")
+	photo := image.NewRGBA(image.Rect(0, 0, 640, 480))
+	xdraw.BiLinear.Scale(photo, photo.Rect, small, small.Rect, xdraw.Src, nil)
+	q := pasteInto(photo, flag, 170, 120)
+	var got *match.Match
+	for _, m := range search(t, e, encodeJPEG(t, q, 85)) {
+		for _, o := range others {
+			if m.Asset.Nid == o.Nid && m.Score >= match.SureScore {
+				t.Errorf("%s scored %.3f by %s", o.Source, m.Score, m.Method)
+			}
+		}
+		if m.Asset.Nid == a.Nid {
+			got = &m
+		}
+	}
+	if got == nil {
+		t.Fatal("the flag was not found")
+	}
+	share := float64(300*200) / float64(640*480)
+	t.Logf("%.3f %s, query overlap %.3f", got.Score, got.Method, got.QueryOverlap)
+	if got.Score < match.SureScore || got.Method != match.MethodInsetPixels || math.Abs(got.QueryOverlap-share) > 0.01 {
+		t.Errorf("score %.3f by %s, query overlap %.3f: want >= %.2f by %s, overlap %.3f",
+			got.Score, got.Method, got.QueryOverlap, match.SureScore, match.MethodInsetPixels, share)
 	}
 }

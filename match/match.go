@@ -25,7 +25,9 @@
 //     when nothing else is sure, a picture of the same shape whose
 //     thumbnail agrees cell for cell, clearly better than any other's,
 //     upright or turned by a few degrees on its own canvas
-//     (aligned_pixels, see ThumbVector and CompareTurned).
+//     (aligned_pixels, see ThumbVector and CompareTurned), or that of
+//     the inset's shape whose thumbnail agrees with the inset's
+//     (inset_pixels, see InsetThumbVector).
 //
 // PDQ, trimmed-PDQ and inset-PDQ matches are also laid on each other pixel for pixel
 // (CompareAligned): a copy agrees in every cell, a look-alike drawn from
@@ -127,6 +129,11 @@ type Candidate struct {
 	// candidate laid on the query by the picture or its mirror image;
 	// nil otherwise.
 	Thumb *ThumbEvidence
+	// InsetThumb is the thumbnail evidence of an asset found by the
+	// thumbnail vector of the picture set inside the query
+	// (fingerprint.Features.Inset; engine), when the query had nothing
+	// sure: the inset's pixels laid on the whole asset; nil otherwise.
+	InsetThumb *ThumbEvidence
 }
 
 // Match is one verdict: this asset is a copy of the query.

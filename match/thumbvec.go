@@ -93,6 +93,54 @@ func ThumbVectors(q *fingerprint.Features) (vs [8]ThumbVec, ok bool) {
 	return vs, true
 }
 
+// InsetThumbVector returns the thumbnail vector of the rectangle r (in
+// fractions) of the query q, as ThumbVector of a thumbnail of that
+// rectangle alone (ThumbSide x ThumbSide cells of q's luma, MeanLuma):
+// what an asset copied into that part of the query has. False when q's
+// luma was not kept, r is empty or the rectangle is (nearly) blank.
+func InsetThumbVector(q *fingerprint.Features, r Rect) (ThumbVec, bool) {
+	const n = fingerprint.ThumbSide
+	if q == nil || r.X1 <= r.X0 || r.Y1 <= r.Y0 {
+		return ThumbVec{}, false
+	}
+	w, h := (r.X1-r.X0)/n, (r.Y1-r.Y0)/n
+	thumb := make([]uint8, n*n)
+	for i := 0; i < n; i++ {
+		for j := 0; j < n; j++ {
+			x0, y0 := r.X0+float64(j)*w, r.Y0+float64(i)*h
+			m, ok := q.MeanLuma(x0, y0, x0+w, y0+h)
+			if !ok {
+				return ThumbVec{}, false
+			}
+			thumb[i*n+j] = uint8(min(max(math.Round(m), 0), 255))
+		}
+	}
+	return ThumbVector(thumb)
+}
+
+// SetInsetThumbRivals sets the Rival of every candidate of cs with inset
+// thumbnail evidence (Candidate.InsetThumb): the best aligned correlation
+// of the other candidates whose pixels were laid on the query's inset
+// (by that evidence, or by an inset-PDQ match's), leaving out those
+// whose colours were compared and differ: a sibling in other colours
+// (an avatar with another background) is laid out as the copy is, but
+// cannot be it (judgeInsetThumb reports no match whose colours differ).
+func SetInsetThumbRivals(cs []*Candidate) {
+	setRivals(cs, func(c *Candidate) *AlignedEvidence {
+		var al *AlignedEvidence
+		switch {
+		case c.InsetThumb != nil && c.InsetThumb.Aligned != nil:
+			al = c.InsetThumb.Aligned
+		case c.Inset != nil && c.Inset.Aligned != nil:
+			al = c.Inset.Aligned
+		}
+		if al != nil && al.ColorCells > 0 && colorDiffers(al.ColorOff, al.ColorCells) {
+			return nil
+		}
+		return al
+	}, func(c *Candidate) *ThumbEvidence { return c.InsetThumb })
+}
+
 // MethodAlignedPixels is the edited tier's method for a match found by its
 // thumbnail vector and judged by its aligned pixels alone, and the method
 // of a PDQ match the same rule made sure (liftByThumb).
@@ -118,13 +166,22 @@ type ThumbEvidence struct {
 // query compared whole (by their thumbnail's variant, else by their
 // PDQ's).
 func SetThumbRivals(cs []*Candidate) {
+	setRivals(cs, func(c *Candidate) *AlignedEvidence {
+		if c.Thumb != nil && c.Thumb.Aligned != nil {
+			return c.Thumb.Aligned
+		}
+		return c.Aligned
+	}, func(c *Candidate) *ThumbEvidence { return c.Thumb })
+}
+
+// setRivals sets the Rival of the evidence of every candidate of cs that
+// has one (of): the best aligned correlation (soft) among the other
+// candidates' comparisons (compared; nil for none).
+func setRivals(cs []*Candidate, compared func(*Candidate) *AlignedEvidence, of func(*Candidate) *ThumbEvidence) {
 	var best, second float64
 	bi := -1
 	for i, c := range cs {
-		al := c.Aligned
-		if c.Thumb != nil && c.Thumb.Aligned != nil {
-			al = c.Thumb.Aligned
-		}
+		al := compared(c)
 		if al == nil {
 			continue
 		}
@@ -136,13 +193,14 @@ func SetThumbRivals(cs []*Candidate) {
 		}
 	}
 	for i, c := range cs {
-		if c.Thumb == nil {
+		t := of(c)
+		if t == nil {
 			continue
 		}
 		if i == bi {
-			c.Thumb.Rival = second
+			t.Rival = second
 		} else {
-			c.Thumb.Rival = best
+			t.Rival = best
 		}
 	}
 }

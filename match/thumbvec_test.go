@@ -1,11 +1,13 @@
 package match
 
 import (
+	"image"
 	"math"
 	"testing"
 
 	"github.com/sleuthhq/sleuth"
 	"github.com/sleuthhq/sleuth/fingerprint"
+	"github.com/sleuthhq/sleuth/internal/testpics"
 )
 
 // testThumb is a ThumbSide x ThumbSide thumbnail with some layout: a
@@ -225,5 +227,124 @@ func TestSetThumbRivals(t *testing.T) {
 	SetThumbRivals([]*Candidate{alone})
 	if alone.Thumb.Rival != 0 {
 		t.Errorf("alone: rival %.3f, want 0", alone.Thumb.Rival)
+	}
+}
+
+// TestJudgeInsetThumb: the pixels of a picture set inside the query laid
+// on an asset found by the inset's thumbnail vector, judged by the rules
+// of a sure thumbnail match (nothing weaker is reported): the inset's
+// shape, not the query's, is compared with the asset's, and the overlap
+// is the inset's share of the query.
+func TestJudgeInsetThumb(t *testing.T) {
+	query := func(inset image.Rectangle) Query {
+		return Query{Pixels: &fingerprint.Pixels{Width: 400, Height: 300, Features: &fingerprint.Features{Inset: inset}}}
+	}
+	q := query(image.Rect(100, 50, 300, 150)) // 200 x 100: a sixth of the query
+	asset := &sleuth.Asset{Nid: "a", Width: 120, Height: 60}
+	cand := func(soft, rival, colorOff float64, colorCells int) Candidate {
+		return Candidate{Asset: asset, PDQDistance: -1, InsetThumb: &ThumbEvidence{
+			Variant: fingerprint.DihedralOriginal, Rival: rival,
+			Aligned: &AlignedEvidence{Correlation: soft, SoftCorrelation: soft, Cells: 1024, ColorOff: colorOff, ColorCells: colorCells},
+		}}
+	}
+	for _, tc := range []struct {
+		name  string
+		q     Query
+		c     Candidate
+		found bool
+		score float64
+	}{
+		{"alone", q, cand(0.999, 0.9, 0, 256), true, thumbSureScore},
+		{"a cell of colour off", q, cand(0.999, 0.9, 1.0/256, 256), true, thumbSureScore},
+		// Nothing weaker than sure is reported.
+		{"rival within the gap", q, cand(0.999, 0.992, 0, 256), false, 0},
+		{"under the sure correlation", q, cand(0.994, 0, 0, 256), false, 0},
+		{"colours differ", q, cand(0.999, 0, 3.0/256, 256), false, 0},
+		{"colours not compared", q, cand(0.999, 0, 0, 0), false, 0},
+		{"the inset of another shape", query(image.Rect(100, 50, 300, 250)), cand(0.999, 0, 0, 256), false, 0},
+		{"the inset too small a share", query(image.Rect(10, 10, 50, 30)), cand(0.999, 0, 0, 256), false, 0},
+		{"no inset", query(image.Rectangle{}), cand(0.999, 0, 0, 256), false, 0},
+		{"not compared", q, Candidate{Asset: asset, PDQDistance: -1, InsetThumb: &ThumbEvidence{}}, false, 0},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			m, ok := Judge(tc.q, tc.c)
+			if ok != tc.found {
+				t.Fatalf("found %v, want %v (%+v)", ok, tc.found, m)
+			}
+			if !ok {
+				return
+			}
+			if m.Score != tc.score || m.Method != MethodInsetPixels || m.Tier != TierEdited || m.QueryOverlap != round3(1.0/6) || m.AssetOverlap != 1 {
+				t.Errorf("got %s/%s %.3f overlaps %.3f %.3f, want %.3f by %s, overlaps %.3f 1", m.Tier, m.Method, m.Score, m.QueryOverlap, m.AssetOverlap, tc.score, MethodInsetPixels, round3(1.0/6))
+			}
+		})
+	}
+}
+
+// TestSetInsetThumbRivals: an inset candidate's rival is the best other
+// candidate laid on the inset (by its thumbnail or its inset PDQ), not
+// one compared whole, nor one whose colours differ.
+func TestSetInsetThumbRivals(t *testing.T) {
+	ev := func(r, colorOff float64) *AlignedEvidence {
+		return &AlignedEvidence{Correlation: r, Cells: 1024, ColorOff: colorOff, ColorCells: 256}
+	}
+	best := &Candidate{InsetThumb: &ThumbEvidence{Aligned: ev(0.999, 0)}}
+	second := &Candidate{InsetThumb: &ThumbEvidence{Aligned: ev(0.97, 0)}}
+	byPDQ := &Candidate{Inset: &TrimEvidence{Aligned: ev(0.98, 0)}}
+	recoloured := &Candidate{InsetThumb: &ThumbEvidence{Aligned: ev(0.998, 10.0/256)}}
+	whole := &Candidate{Aligned: ev(0.9995, 0), Thumb: &ThumbEvidence{Aligned: ev(0.9995, 0)}}
+	noEvidence := &Candidate{InsetThumb: &ThumbEvidence{}}
+	SetInsetThumbRivals([]*Candidate{second, best, byPDQ, recoloured, whole, noEvidence})
+	for _, tc := range []struct {
+		name string
+		c    *Candidate
+		want float64
+	}{
+		{"best", best, 0.98}, {"second", second, 0.999}, {"recoloured", recoloured, 0.999}, {"not compared", noEvidence, 0.999},
+	} {
+		if got := tc.c.InsetThumb.Rival; got != tc.want {
+			t.Errorf("%s: rival %.4f, want %.4f", tc.name, got, tc.want)
+		}
+	}
+	if whole.Thumb.Rival != 0 {
+		t.Errorf("the whole-picture evidence's rival was set: %.4f", whole.Thumb.Rival)
+	}
+}
+
+// TestInsetThumbVector: the vector of a picture's rectangle in a larger
+// one is the vector of that picture alone, to the rounding.
+func TestInsetThumbVector(t *testing.T) {
+	flag := testpics.Flag(240, 160, false)
+	want, ok := ThumbVector(fingerprint.ExtractFeatures(flag, fingerprint.AssetFeatures).Thumb)
+	if !ok {
+		t.Fatal("the flag has no vector")
+	}
+	big := image.NewRGBA(image.Rect(0, 0, 500, 400))
+	for i := range big.Pix {
+		big.Pix[i] = uint8(40 + i%7)
+	}
+	r := image.Rect(130, 90, 370, 250)
+	for y := 0; y < 160; y++ {
+		copy(big.Pix[big.PixOffset(r.Min.X, r.Min.Y+y):], flag.Pix[flag.PixOffset(0, y):flag.PixOffset(240, y)])
+	}
+	f := fingerprint.ExtractQueryFeatures(big, fingerprint.QueryFeatures)
+	got, ok := InsetThumbVector(f, FractionRect(r, 500, 400))
+	if !ok {
+		t.Fatal("no vector for the rectangle")
+	}
+	var dot, nw, ng float64
+	for i := range got {
+		dot += float64(got[i]) * float64(want[i])
+		nw += float64(want[i]) * float64(want[i])
+		ng += float64(got[i]) * float64(got[i])
+	}
+	if c := dot / math.Sqrt(nw*ng); c < 0.999 {
+		t.Errorf("cosine %.4f with the flag's own vector, want >= 0.999", c)
+	}
+	if _, ok := InsetThumbVector(f, Rect{0.2, 0.2, 0.2, 0.5}); ok {
+		t.Error("an empty rectangle has a vector")
+	}
+	if _, ok := InsetThumbVector(&fingerprint.Features{Width: 500, Height: 400}, FractionRect(r, 500, 400)); ok {
+		t.Error("features without their luma (stored ones) gave a vector")
 	}
 }

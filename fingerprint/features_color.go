@@ -35,7 +35,8 @@ type colorFrame struct {
 }
 
 // newColorFrame reduces img to at most side pixels a side (no larger than
-// it is; colorFrameSide but for a narrow query's, fineFrames), reading at most about maxColorSamples of its pixels.
+// it is; colorFrameSide, or more for a narrow picture: fineFrames),
+// reading at most about maxColorSamples of its pixels.
 // Frame pixel (cx, cy) is the mean of the picture over the rectangle
 // [cx W/w, (cx+1) W/w) x [cy H/h, (cy+1) H/h): a picture pixel straddling
 // two frame columns (or rows) counts in each by the share it has in it,
@@ -119,9 +120,10 @@ type frameSpan struct {
 // picture pixels reduced to m frame pixels (m <= n), how each falls into
 // the frame pixels [c n/m, (c+1) n/m), and the total weight each frame
 // pixel receives. A block spans at most two frame pixels when s <= n/m,
-// which maxColorSamples and colorFrameSide make so (s is at most the
-// picture's side over 1,024, n/m at least over 128); a block that would
-// span more is cut at the second frame pixel's end.
+// which maxColorSamples and the frame's sides make so (s is at most the
+// picture's longer side over 1,024, and n/m at least that: the frame is
+// at most 1,024 pixels long, fineMaxColorSide); a block that would span
+// more is cut at the second frame pixel's end.
 func frameSpans(n, m, s int) ([]frameSpan, []float64) {
 	spans := make([]frameSpan, 0, (n+s-1)/s)
 	total := make([]float64, m)

@@ -618,9 +618,5 @@ func (e *Engine) loadCandidates(ctx context.Context, cands map[uint32]*match.Can
 // setThumbRivals sets the rivals of the thumbnail evidence of cands
 // (match.SetThumbRivals): every candidate of the query counts.
 func setThumbRivals(cands map[uint32]*match.Candidate) {
-	compared := make([]*match.Candidate, 0, len(cands))
-	for _, c := range cands {
-		compared = append(compared, c)
-	}
-	match.SetThumbRivals(compared)
+	match.SetThumbRivals(slices.Collect(maps.Values(cands)))
 }

@@ -6,6 +6,7 @@ import (
 	"image/draw"
 	"math"
 	"math/rand/v2"
+	"slices"
 	"testing"
 
 	"github.com/sleuthhq/sleuth/fingerprint"
@@ -259,6 +260,144 @@ func TestLooksBlurred(t *testing.T) {
 	} {
 		if got := looksBlurred(c.r, c.soft); got != c.want {
 			t.Errorf("looksBlurred(%v, %v) = %v, want %v", c.r, c.soft, got, c.want)
+		}
+	}
+}
+
+// TestCompareAlignedBlurredStrip: a 64x512 strip blurred by 1% and 2% of
+// its longer side (5 and 10 pixels, 2.5 and 5 of its cells across) agrees
+// with the asset softened as widely in pixels across as along; softened
+// by the same number of cells both ways, as a square picture is, it did
+// not (0.957 and 0.817 on a Hedgewars sprite strip of the benchmark).
+func TestCompareAlignedBlurredStrip(t *testing.T) {
+	strip := scene(11, 64, 512)
+	// Frames of a sprite strip: a dark figure every 64 pixels down.
+	for f := 0; f < 8; f++ {
+		draw.Draw(strip, image.Rect(16+f%3*4, f*64+12, 40+f%3*4, f*64+52), image.NewUniform(color.RGBA{20, 20, 30, 255}), image.Point{}, draw.Src)
+	}
+	af := fingerprint.ExtractFeatures(strip, 192)
+	for _, frac := range []float64{0.01, 0.02} {
+		qf := fingerprint.ExtractFeatures(gaussBlur(strip, frac*512), 512)
+		ev, ok := CompareAligned(qf, af, 0)
+		if !ok || ev.SoftCorrelation < 0.997 {
+			t.Errorf("strip blurred by %v: correlation %.3f, softened %.3f; want the softened >= 0.997", frac, ev.Correlation, ev.SoftCorrelation)
+		}
+		// The same, turned a quarter: the strip lies across.
+		wide := transform(strip, fingerprint.DihedralRotate90)
+		ev, ok = CompareAligned(fingerprint.ExtractFeatures(gaussBlur(wide, frac*512), 512), fingerprint.ExtractFeatures(wide, 192), 0)
+		if !ok || ev.SoftCorrelation < 0.997 {
+			t.Errorf("wide strip blurred by %v: correlation %.3f, softened %.3f; want the softened >= 0.997", frac, ev.Correlation, ev.SoftCorrelation)
+		}
+	}
+}
+
+// TestSoftAxis: along the longer side the kernel is applied once as
+// given; along a side r times shorter, its variance grows by r^2, in
+// passes of weight at most 1/4, up to softMaxPasses.
+func TestSoftAxis(t *testing.T) {
+	cases := []struct {
+		w, r  float64
+		wantW float64
+		wantK int
+	}{
+		{0.2, 1, 0.2, 1},
+		{0.1, 1, 0.1, 1},
+		{0.2, 2, 0.2, 4},         // variance 1.6: 4 passes of 0.2
+		{0.1, 1.5, 0.225, 1},     // variance 0.45: one pass
+		{0.2, 8, 25.6 / 104, 52}, // variance 25.6
+		{0.2, 100, 0.25, softMaxPasses},
+	}
+	for _, c := range cases {
+		w, k := softAxis(c.w, c.r)
+		if k != c.wantK || math.Abs(w-c.wantW) > 1e-9 {
+			t.Errorf("softAxis(%v, %v) = %v, %d; want %v, %d", c.w, c.r, w, k, c.wantW, c.wantK)
+		}
+	}
+}
+
+// TestSoftenSquare: a square picture's grid is softened by one pass of
+// the kernel each way, whatever the grid.
+func TestSoftenSquare(t *testing.T) {
+	const n = 4
+	g := []uint8{0, 0, 0, 0, 0, 255, 0, 0, 0, 0, 0, 0, 0, 0, 0, 100}
+	got := soften(g, n, 1, 0.2, 1)
+	// Cell (1,1) keeps 0.6*0.6 of its 255; (0,0), at the corner, gets
+	// 0.2/0.8 of it along each side.
+	if got[1*n+1] != 92 || got[0] != uint8(math.Round(255*0.25*0.25)) || got[2*n+2] != uint8(math.Round(255*0.04+100*0.04)) {
+		t.Errorf("soften = %v", got)
+	}
+	if wide, tall := soften(g, n, 1, 0.2, 2), soften(g, n, 1, 0.2, 0.5); slices.Equal(wide, got) || slices.Equal(tall, got) || slices.Equal(wide, tall) {
+		t.Errorf("soften of a wide (%v) or tall (%v) picture's grid is the square one's or the same", wide, tall)
+	}
+}
+
+// softenPlain is soften as first written, a cell at a time: the fast
+// passes must give the same grid to the last bit.
+func softenPlain(g []uint8, n, c int, w, aspect float64) []uint8 {
+	pass := func(src []float64, dx, dy int, w float64) []float64 {
+		k := [3]float64{w, 1 - 2*w, w}
+		dst := make([]float64, len(src))
+		for i := 0; i < n; i++ {
+			for j := 0; j < n; j++ {
+				for ch := 0; ch < c; ch++ {
+					var sum, wsum float64
+					for t := -1; t <= 1; t++ {
+						y, x := i+t*dy, j+t*dx
+						if y < 0 || y >= n || x < 0 || x >= n {
+							continue
+						}
+						sum += k[t+1] * src[(y*n+x)*c+ch]
+						wsum += k[t+1]
+					}
+					dst[(i*n+j)*c+ch] = sum / wsum
+				}
+			}
+		}
+		return dst
+	}
+	rx, ry := 1.0, 1.0
+	switch {
+	case aspect > 0 && aspect < 1:
+		rx = 1 / aspect
+	case aspect > 1:
+		ry = aspect
+	}
+	f := make([]float64, len(g))
+	for i, v := range g {
+		f[i] = float64(v)
+	}
+	wx, kx := softAxis(w, rx)
+	for range kx {
+		f = pass(f, 1, 0, wx)
+	}
+	wy, ky := softAxis(w, ry)
+	for range ky {
+		f = pass(f, 0, 1, wy)
+	}
+	out := make([]uint8, len(g))
+	for i, v := range f {
+		out[i] = uint8(math.Round(v))
+	}
+	return out
+}
+
+// TestSoftenPlain: soften equals softenPlain on random grids of one and
+// three channels, square, wide and tall.
+func TestSoftenPlain(t *testing.T) {
+	rng := rand.New(rand.NewPCG(7, 7))
+	for _, n := range []int{fingerprint.ThumbSide, fingerprint.ColorSide} {
+		for _, c := range []int{1, 3} {
+			g := make([]uint8, n*n*c)
+			for i := range g {
+				g[i] = uint8(rng.IntN(256))
+			}
+			for _, w := range softWeights {
+				for _, aspect := range []float64{1, 1.5, 0.125, 8, 0.7, 100} {
+					if got, want := soften(g, n, c, w, aspect), softenPlain(g, n, c, w, aspect); !slices.Equal(got, want) {
+						t.Errorf("n %d, c %d, w %v, aspect %v: the fast passes differ", n, c, w, aspect)
+					}
+				}
+			}
 		}
 	}
 }

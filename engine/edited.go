@@ -46,6 +46,10 @@ const (
 	// thumbnail vector turned back (turnedMatches) that its pixels are
 	// compared with, turned.
 	MaxTurnedCandidates = 16
+	// MaxCropCandidates bounds the assets found by the query's thumbnail
+	// vector (unmirrored) whose windows are searched for the query
+	// (croppedMatches).
+	MaxCropCandidates = 8
 )
 
 // addNearest adds to verify the PDQ and trimmed-PDQ candidates not yet in
@@ -263,12 +267,7 @@ func (e *Engine) thumbCandidates(ctx context.Context, qv *[index.ThumbDims]int8,
 	var variants []int
 	for _, h := range e.thumbs.Search(qv, minThumbCosine, MaxThumbCandidates) {
 		id := uint32(h.ID)
-		c, ok := cands[id]
-		if !ok {
-			c = &match.Candidate{PDQDistance: -1}
-			cands[id] = c
-			fetch = append(fetch, id)
-		} else if judged(c) || c.Asset == nil {
+		if c, known := candidateOf(cands, id, &fetch); known && (judged(c) || c.Asset == nil) {
 			continue
 		}
 		k := fingerprint.DihedralOriginal
@@ -293,6 +292,19 @@ func (e *Engine) thumbCandidates(ctx context.Context, qv *[index.ThumbDims]int8,
 		}
 	}
 	return found, nil
+}
+
+// candidateOf returns the candidate of asset id, adding a new one to cands
+// (and its id to fetch, to be loaded) when there was none; known reports
+// whether it was there.
+func candidateOf(cands map[uint32]*match.Candidate, id uint32, fetch *[]uint32) (c *match.Candidate, known bool) {
+	if c, ok := cands[id]; ok {
+		return c, true
+	}
+	c = &match.Candidate{PDQDistance: -1}
+	cands[id] = c
+	*fetch = append(*fetch, id)
+	return c, false
 }
 
 // judgeAgain judges the candidates found again (those loaded): a new
@@ -357,6 +369,67 @@ func (e *Engine) insetThumbMatches(ctx context.Context, q *match.Query, cands ma
 	}
 	match.SetInsetThumbRivals(slices.Collect(maps.Values(cands)))
 	return judgeAgain(q, cands, found, judged, at), nil
+}
+
+// croppedMatches finds the assets whose thumbnail vectors are nearest the
+// query's (unmirrored, at most MaxCropCandidates, cosine >=
+// minThumbCosine), looks for the window of each that the query may show
+// (match.FindCropWindow), lays the query on it (CompareAlignedWindow) and
+// judges them again with that evidence (match.Candidate.Cropped). It
+// finds the copies cropped off-centre or by up to half their area whose
+// hash and keypoints say nothing: small sprites, smooth wallpapers, flat
+// drawings.
+func (e *Engine) croppedMatches(ctx context.Context, q *match.Query, cands map[uint32]*match.Candidate, judged []match.Match, at map[uint32]int) ([]match.Match, error) {
+	p := q.Pixels
+	if p == nil || p.Features == nil {
+		return judged, nil
+	}
+	v, ok := match.ThumbVector(p.Features.Thumb)
+	if !ok {
+		return judged, nil
+	}
+	qv := [index.ThumbDims]int8(v)
+	var found, fetch []uint32
+	for _, h := range e.thumbs.Search(&qv, minThumbCosine, 2*MaxCropCandidates) {
+		if h.Mirrored {
+			continue
+		}
+		id := uint32(h.ID)
+		candidateOf(cands, id, &fetch)
+		if found = append(found, id); len(found) == MaxCropCandidates {
+			break
+		}
+	}
+	if err := e.loadCandidates(ctx, cands, fetch); err != nil {
+		return nil, err
+	}
+	n := 0
+	for _, id := range found {
+		c := cands[id]
+		if c.Asset == nil {
+			continue // deleted since Open
+		}
+		af := storedFeatures(c.Asset)
+		if af == nil {
+			continue
+		}
+		w, _, ok := match.FindCropWindow(p.Features, p.Width, p.Height, af, c.Asset.Width, c.Asset.Height)
+		if !ok {
+			continue
+		}
+		al, ok := match.CompareAlignedWindow(p.Features, af, w)
+		if !ok {
+			continue
+		}
+		c.Cropped = &match.CropEvidence{Window: w, Thumb: match.ThumbEvidence{Aligned: &al}}
+		found[n] = id
+		n++
+	}
+	if n == 0 {
+		return judged, nil
+	}
+	match.SetCropRivals(slices.Collect(maps.Values(cands)))
+	return judgeAgain(q, cands, found[:n], judged, at), nil
 }
 
 // completeEvidence fills in what the candidate's evidence needs from the

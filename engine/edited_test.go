@@ -142,17 +142,23 @@ func TestSearchEditedCopies(t *testing.T) {
 		})
 	}
 	// Half of the room, cut from its top right corner: its keypoints agree
-	// on one side of the shared area only (coverage under 0.5), every
-	// cell and colour agrees, and no other asset competes, so the
-	// agreeing rule makes it sure (match.Resolve).
-	t.Run("crop 50% in a corner: agreeing, found alone", func(t *testing.T) {
+	// on one side of the shared area only (coverage under 0.5), so the
+	// verification is not sure; laid on the window it shows of the room,
+	// every cell and colour agrees (cropped_pixels), and the
+	// verification's evidence is kept beside.
+	t.Run("crop 50% in a corner: found by its window", func(t *testing.T) {
 		ms := search(t, e, encodeJPEG(t, cropTo(roomPix, 0.5, 0.9, 0.1), 90))
 		if len(ms) != 1 || ms[0].Asset.ID != room.ID {
 			t.Fatalf("matches %+v, want the room alone", ms)
 		}
 		m := ms[0]
-		if m.Alone != match.AloneAgrees || m.Score < match.SureScore || m.Coverage >= 0.5 {
-			t.Errorf("score %v alone %q coverage %v, want sure by the agreeing rule with coverage < 0.5", m.Score, m.Alone, m.Coverage)
+		if m.Method != match.MethodCroppedPixels || m.Score < match.SureScore || m.Inliers == 0 || m.Coverage >= 0.5 ||
+			math.Abs(m.AssetOverlap-0.5) > 0.05 || m.QueryOverlap != 1 {
+			t.Errorf("method %q score %v inliers %d coverage %v overlaps %v/%v, want sure by cropped_pixels, half the room, the verification kept",
+				m.Method, m.Score, m.Inliers, m.Coverage, m.QueryOverlap, m.AssetOverlap)
+		}
+		if tr := m.Transform; tr == nil || math.Abs(tr.Scale-1) > 0.03 {
+			t.Errorf("transform %+v, want the window's place at scale 1", tr)
 		}
 	})
 	t.Run("distinct picture", func(t *testing.T) {

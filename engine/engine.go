@@ -50,7 +50,7 @@ type Engine struct {
 	votes *index.Votes
 	// thumbs indexes the coarse layout of the assets' pixels, scanned
 	// when nothing else found a sure match (thumbMatches, then
-	// insetThumbMatches, then turnedMatches).
+	// insetThumbMatches, croppedMatches, then turnedMatches).
 	thumbs *index.Thumbs
 }
 
@@ -400,6 +400,13 @@ func (e *Engine) Search(ctx context.Context, req *SearchRequest) (*SearchRespons
 	// set inside the query (insetThumbMatches).
 	if !slices.ContainsFunc(judged, func(m match.Match) bool { return m.Score >= match.SureScore }) {
 		if judged, err = e.insetThumbMatches(ctx, q, cands, judged, at); err != nil {
+			return nil, err
+		}
+	}
+	// Still nothing sure: look for the assets the query shows a window of
+	// (croppedMatches).
+	if !slices.ContainsFunc(judged, func(m match.Match) bool { return m.Score >= match.SureScore }) {
+		if judged, err = e.croppedMatches(ctx, q, cands, judged, at); err != nil {
 			return nil, err
 		}
 	}

@@ -95,6 +95,28 @@ func CompareAligned(q *fingerprint.Features, a *fingerprint.Features, variant in
 // border): the asset's thumbnail cells whose centres lie in ar, at least
 // minCells of them.
 func CompareAlignedRect(q *fingerprint.Features, a *fingerprint.Features, variant int, qr, ar Rect) (AlignedEvidence, bool) {
+	return compareAlignedRect(q, a, variant, qr, ar, false)
+}
+
+// CompareAlignedWindow is CompareAlignedRect of the whole query, unturned,
+// against the window ar of the asset that it may show (a crop:
+// FindCropWindow), over the asset's thumbnail and colour cells that lie
+// wholly inside the window: a cell the window's edge cuts holds pixels
+// the query does not show.
+func CompareAlignedWindow(q *fingerprint.Features, a *fingerprint.Features, ar Rect) (AlignedEvidence, bool) {
+	return compareAlignedRect(q, a, fingerprint.DihedralOriginal, Whole, ar, true)
+}
+
+// cellInside reports whether the cell [k, k+1) of a grid of n along one
+// side lies inside [lo, hi] (fractions), to a thousandth of a cell.
+func cellInside(k, n int, lo, hi float64) bool {
+	const eps = 1e-3
+	return (float64(k)+eps)/float64(n) >= lo && (float64(k+1)-eps)/float64(n) <= hi
+}
+
+// compareAlignedRect is CompareAlignedRect; with inside, only the cells
+// wholly inside ar are compared (CompareAlignedWindow).
+func compareAlignedRect(q *fingerprint.Features, a *fingerprint.Features, variant int, qr, ar Rect, inside bool) (AlignedEvidence, bool) {
 	const n = fingerprint.ThumbSide
 	if q == nil || a == nil || len(a.Thumb) != n*n || variant < 0 || variant > 7 ||
 		qr.X1 <= qr.X0 || qr.Y1 <= qr.Y0 || ar.X1 <= ar.X0 || ar.Y1 <= ar.Y0 {
@@ -131,6 +153,9 @@ func CompareAlignedRect(q *fingerprint.Features, a *fingerprint.Features, varian
 			if u < ar.X0 || u > ar.X1 || v < ar.Y0 || v > ar.Y1 {
 				continue
 			}
+			if inside && (!cellInside(j, n, ar.X0, ar.X1) || !cellInside(i, n, ar.Y0, ar.Y1)) {
+				continue
+			}
 			x, y := dihedralInverse(variant, (u-ar.X0)/aw, (v-ar.Y0)/ah)
 			x, y = qr.X0+x*qw, qr.Y0+y*qh
 			m, ok := q.MeanLuma(x-hx, y-hy, x+hx, y+hy)
@@ -165,6 +190,9 @@ func CompareAlignedRect(q *fingerprint.Features, a *fingerprint.Features, varian
 	chx, chy := hx*n/cn, hy*n/cn
 	place := func(u, v float64) (float64, float64, bool) {
 		if u < ar.X0 || u > ar.X1 || v < ar.Y0 || v > ar.Y1 {
+			return 0, 0, false
+		}
+		if inside && (!cellInside(int(u*cn), cn, ar.X0, ar.X1) || !cellInside(int(v*cn), cn, ar.Y0, ar.Y1)) {
 			return 0, 0, false
 		}
 		x, y := dihedralInverse(variant, (u-ar.X0)/aw, (v-ar.Y0)/ah)

@@ -89,6 +89,12 @@ func judgeEdited(q Query, c Candidate) (Match, bool) {
 		}
 		m, ok = mi, true
 	}
+	if mi, oki := judgeCropped(q, c); oki && better(mi) {
+		if g := c.Geometry; g != nil {
+			mi.addGeometry(*g)
+		}
+		m, ok = mi, true
+	}
 	return m, ok
 }
 

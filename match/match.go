@@ -27,7 +27,8 @@
 //     upright or turned by a few degrees on its own canvas
 //     (aligned_pixels, see ThumbVector and CompareTurned), or that of
 //     the inset's shape whose thumbnail agrees with the inset's
-//     (inset_pixels, see InsetThumbVector).
+//     (inset_pixels, see InsetThumbVector), or one the query shows a
+//     window of, cropped (cropped_pixels, see FindCropWindow).
 //
 // PDQ, trimmed-PDQ and inset-PDQ matches are also laid on each other pixel for pixel
 // (CompareAligned): a copy agrees in every cell, a look-alike drawn from
@@ -134,6 +135,10 @@ type Candidate struct {
 	// (fingerprint.Features.Inset; engine), when the query had nothing
 	// sure: the inset's pixels laid on the whole asset; nil otherwise.
 	InsetThumb *ThumbEvidence
+	// Cropped is the evidence of an asset found by the query's thumbnail
+	// vector, when the query had nothing sure, laid on the window of it
+	// the query may show (FindCropWindow; engine); nil otherwise.
+	Cropped *CropEvidence
 }
 
 // Match is one verdict: this asset is a copy of the query.
@@ -390,6 +395,11 @@ func Judge(q Query, c Candidate) (Match, bool) {
 			m.Score = s
 			m.setGeometry(*g)
 		}
+	}
+	if mc, ok := judgeCropped(q, c); ok && mc.Score > m.Score {
+		// The query laid on a window of the asset agrees cell for cell
+		// where the whole pictures laid on each other did not.
+		return mc, true
 	}
 	return m, true
 }

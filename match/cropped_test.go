@@ -75,7 +75,8 @@ func TestFindCropWindow(t *testing.T) {
 }
 
 // TestJudgeCropped: a window agreeing to cropSure, alone, colours
-// agreeing, from cropMinScale to cropMaxScale of the asset, is sure by
+// agreeing, from cropMinScale to cropMaxScale of the asset and at least
+// cropMinArea of it, is sure by
 // cropped_pixels, with the window's area and place as evidence; nothing
 // weaker is reported.
 func TestJudgeCropped(t *testing.T) {
@@ -102,6 +103,9 @@ func TestJudgeCropped(t *testing.T) {
 		{"colours not compared", cand(win, 0.998, 0, 0, 0), false},
 		{"nearly the whole asset", cand(Rect{0, 0, 0.99, 0.99}, 0.998, 0, 0, 200), false},
 		{"under half the area", cand(Rect{0, 0, 0.6, 0.6}, 0.998, 0, 0, 200), false},
+		// A narrow query's window at 0.7 of the largest of its shape: a
+		// quarter of the asset.
+		{"a narrow quarter", cand(Rect{0.3, 0.1, 0.65, 0.8}, 0.999, 0, 0, 200), false},
 		{"not compared", Candidate{Asset: asset, PDQDistance: -1, Cropped: &CropEvidence{Window: win}}, false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

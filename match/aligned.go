@@ -134,11 +134,12 @@ func compareAlignedRect(q *fingerprint.Features, a *fingerprint.Features, varian
 	hx, hy = hx*qw, hy*qh
 	us := make([]float64, 0, n*n)
 	vs := make([]float64, 0, n*n)
-	// The asset's rectangle's shape, for softening it as a blur round in
-	// pixels would.
+	// The asset's shape, for softening its grid (whose cells span the
+	// whole asset, whatever part of it ar is) as a blur round in pixels
+	// would.
 	aspect := 1.0
 	if a.Width > 0 && a.Height > 0 {
-		aspect = aw * float64(a.Width) / (ah * float64(a.Height))
+		aspect = float64(a.Width) / float64(a.Height)
 	}
 	var softs [len(softWeights)][]uint8
 	var ss [len(softWeights)][]float64

@@ -282,6 +282,13 @@ func TestCompareAlignedBlurredStrip(t *testing.T) {
 		if !ok || ev.SoftCorrelation < 0.997 {
 			t.Errorf("strip blurred by %v: correlation %.3f, softened %.3f; want the softened >= 0.997", frac, ev.Correlation, ev.SoftCorrelation)
 		}
+		// Half of it compared (a trimmed rectangle): the grid's cells
+		// are the whole strip's, softened for its shape, not the half's.
+		half := Rect{X0: 0, Y0: 0.25, X1: 1, Y1: 0.75}
+		ev, ok = CompareAlignedRect(qf, af, 0, half, half)
+		if !ok || ev.SoftCorrelation < 0.997 {
+			t.Errorf("half the strip blurred by %v: correlation %.3f, softened %.3f; want the softened >= 0.997", frac, ev.Correlation, ev.SoftCorrelation)
+		}
 		// The same, turned a quarter: the strip lies across.
 		wide := transform(strip, fingerprint.DihedralRotate90)
 		ev, ok = CompareAligned(fingerprint.ExtractFeatures(gaussBlur(wide, frac*512), 512), fingerprint.ExtractFeatures(wide, 192), 0)

@@ -105,7 +105,7 @@ func FindCropWindow(q *fingerprint.Features, qw, qh int, a *fingerprint.Features
 			qg[(i/k)*ThumbVecSide+j/k] += float64(q.Thumb[i*n+j])
 		}
 	}
-	window := func(x, y, u float64) Rect { return Rect{x, y, x + u*s1, y + u*t1} }
+	window := func(x, y, u float64) Rect { return cropWindow(x, y, u, s1, t1) }
 	// The coarse search: the best window of all, and the best at the
 	// scale of a crop not resized (u0), when the sizes give one.
 	u0 := float64(qw) / (float64(aw) * s1)
@@ -152,6 +152,10 @@ func FindCropWindow(q *fingerprint.Features, qw, qh int, a *fingerprint.Features
 	return w, r, ok
 }
 
+// cropWindow is the window of corner (x, y) (fractions of the asset) and
+// scale u of the largest window of the query's shape, s1 x t1.
+func cropWindow(x, y, u, s1, t1 float64) Rect { return Rect{x, y, x + u*s1, y + u*t1} }
+
 // cropHintSlack: FindCropWindow keeps the window of a crop not resized
 // unless another correlates better by more than this.
 const cropHintSlack = 0.002
@@ -164,7 +168,7 @@ const cropHintSlack = 0.002
 // false when it could not be compared.
 func refineCropWindow(q, a *fingerprint.Features, w Rect, s1, t1 float64, fixed bool) (Rect, float64, bool) {
 	const n = fingerprint.ThumbSide
-	window := func(x, y, u float64) Rect { return Rect{x, y, x + u*s1, y + u*t1} }
+	window := func(x, y, u float64) Rect { return cropWindow(x, y, u, s1, t1) }
 	x, y, u := w.X0, w.Y0, (w.X1-w.X0)/s1
 	score := func(x, y, u float64) (float64, bool) {
 		if u < cropMinScale-1e-9 || u > 1+1e-9 || x < -1e-9 || y < -1e-9 || x+u*s1 > 1+1e-9 || y+u*t1 > 1+1e-9 {
@@ -352,11 +356,7 @@ func SetCropRivals(cs []*Candidate) {
 		if c.Cropped == nil {
 			return nil
 		}
-		al := c.Cropped.Thumb.Aligned
-		if al != nil && al.ColorCells > 0 && colorDiffers(al.ColorOff, al.ColorCells) {
-			return nil
-		}
-		return al
+		return unlessColorsDiffer(c.Cropped.Thumb.Aligned)
 	}, func(c *Candidate) *ThumbEvidence {
 		if c.Cropped == nil {
 			return nil

@@ -74,26 +74,25 @@ func judgeEdited(q Query, c Candidate) (Match, bool) {
 	better := func(mi Match) bool {
 		return !ok || (mi.Score > m.Score && (mi.Score >= SureScore || m.Method != MethodLocalFeatures))
 	}
-	if mi, oki := judgeInset(c); oki {
+	// A verification that did not decide is kept as evidence beside.
+	withGeometry := func(mi Match) Match {
 		if g := c.Geometry; g != nil {
 			mi.addGeometry(*g)
 		}
+		return mi
+	}
+	if mi, oki := judgeInset(c); oki {
+		mi = withGeometry(mi)
 		mi.capByColor()
 		if better(mi) {
 			m, ok = mi, true
 		}
 	}
 	if mi, oki := judgeInsetThumb(q, c); oki && better(mi) {
-		if g := c.Geometry; g != nil {
-			mi.addGeometry(*g)
-		}
-		m, ok = mi, true
+		m, ok = withGeometry(mi), true
 	}
 	if mi, oki := judgeCropped(q, c); oki && better(mi) {
-		if g := c.Geometry; g != nil {
-			mi.addGeometry(*g)
-		}
-		m, ok = mi, true
+		m, ok = withGeometry(mi), true
 	}
 	return m, ok
 }

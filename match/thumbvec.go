@@ -134,11 +134,18 @@ func SetInsetThumbRivals(cs []*Candidate) {
 		case c.Inset != nil && c.Inset.Aligned != nil:
 			al = c.Inset.Aligned
 		}
-		if al != nil && al.ColorCells > 0 && colorDiffers(al.ColorOff, al.ColorCells) {
-			return nil
-		}
-		return al
+		return unlessColorsDiffer(al)
 	}, func(c *Candidate) *ThumbEvidence { return c.InsetThumb })
+}
+
+// unlessColorsDiffer is al, or nil when its colours were compared and
+// differ: such a candidate is no rival of a sure match that asks the
+// colours to agree (judgeInsetThumb, judgeCropped).
+func unlessColorsDiffer(al *AlignedEvidence) *AlignedEvidence {
+	if al != nil && al.ColorCells > 0 && colorDiffers(al.ColorOff, al.ColorCells) {
+		return nil
+	}
+	return al
 }
 
 // MethodAlignedPixels is the edited tier's method for a match found by its

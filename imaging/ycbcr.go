@@ -1,6 +1,9 @@
 package imaging
 
-import "image"
+import (
+	"encoding/binary"
+	"image"
+)
 
 // ycbcrToRGBA converts a decoded JPEG picture to RGBA the way libjpeg(-turbo)
 // does by default: "fancy" (triangle filter) chroma upsampling for 4:2:2 and
@@ -48,21 +51,36 @@ func ycbcrToRGBA(m *image.YCbCr) *image.RGBA {
 			upsampleH2V2(cbRow, m.Cb, m.CStride, y, w, h, sums)
 			upsampleH2V2(crRow, m.Cr, m.CStride, y, w, h, sums)
 		}
-		yrow := m.Y[y*m.YStride : y*m.YStride+w]
-		drow := dst.Pix[y*dst.Stride : y*dst.Stride+4*w]
-		cb, cr := cbRow[:w], crRow[:w]
-		for x, yv := range yrow {
-			yy := int32(yv)
-			b, r := cb[x], cr[x]
-			d := drow[4*x : 4*x+4 : 4*x+4]
-			d[0] = clamp8(yy + crRTab[r])
-			d[1] = clamp8(yy + (cbGTab[b]+crGTab[r])>>16)
-			d[2] = clamp8(yy + cbBTab[b])
-			d[3] = 255
-		}
+		convertRow(dst.Pix[y*dst.Stride:y*dst.Stride+4*w], m.Y[y*m.YStride:y*m.YStride+w], cbRow, crRow)
 	}
 	return dst
 }
+
+// convertRow writes to drow the RGBA pixels of the luma row yrow and the
+// (upsampled) chroma rows cb and cr, at least as long, with libjpeg's
+// arithmetic (clamp8 as a table lookup, each pixel one 32-bit store).
+func convertRow(drow, yrow, cb, cr []uint8) {
+	cb, cr = cb[:len(yrow)], cr[:len(yrow)]
+	drow = drow[:4*len(yrow)]
+	for x, yv := range yrow {
+		yy := int32(yv) + clampOffset
+		b, r := cb[x], cr[x]
+		R := clampTab[uint32(yy+crRTab[r])&clampMask]
+		G := clampTab[uint32(yy+(cbGTab[b]+crGTab[r])>>16)&clampMask]
+		B := clampTab[uint32(yy+cbBTab[b])&clampMask]
+		binary.LittleEndian.PutUint32(drow[4*x:], uint32(R)|uint32(G)<<8|uint32(B)<<16|0xff<<24)
+	}
+}
+
+// clampTab[(v+clampOffset) mod 1024] is clamp8(v) for every v a
+// conversion can give: luma 0..255 plus a chroma term of at most 227 in
+// magnitude (1.772 x 128, blue).
+var clampTab [1024]uint8
+
+const (
+	clampOffset = 384
+	clampMask   = uint32(len(clampTab) - 1)
+)
 
 // libjpeg's jdcolor.c tables (SCALEBITS 16).
 var crRTab, cbBTab, crGTab, cbGTab [256]int32
@@ -77,6 +95,9 @@ func init() {
 		cbBTab[i] = (fix(1.77200)*x + half) >> 16
 		crGTab[i] = -fix(0.71414) * x
 		cbGTab[i] = -fix(0.34414)*x + half
+	}
+	for i := range clampTab {
+		clampTab[i] = clamp8(int32(i) - clampOffset)
 	}
 }
 

@@ -156,3 +156,28 @@ func BenchmarkYCbCrToRGBA(b *testing.B) {
 		ycbcrToRGBA(m)
 	}
 }
+
+// TestConvertRowExhaustive checks convertRow's table lookups against
+// clamp8 for every luma, blue and red chroma value.
+func TestConvertRowExhaustive(t *testing.T) {
+	yrow, cb, cr := make([]uint8, 256), make([]uint8, 256), make([]uint8, 256)
+	drow := make([]uint8, 4*256)
+	for i := range yrow {
+		yrow[i] = uint8(i)
+	}
+	for b := range 256 {
+		for r := range 256 {
+			for i := range cb {
+				cb[i], cr[i] = uint8(b), uint8(r)
+			}
+			convertRow(drow, yrow, cb, cr)
+			for y := range 256 {
+				yy := int32(y)
+				want := [4]uint8{clamp8(yy + crRTab[r]), clamp8(yy + (cbGTab[b]+crGTab[r])>>16), clamp8(yy + cbBTab[b]), 255}
+				if got := [4]uint8(drow[4*y:]); got != want {
+					t.Fatalf("y %d cb %d cr %d: %v, want %v", y, b, r, got, want)
+				}
+			}
+		}
+	}
+}

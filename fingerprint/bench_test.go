@@ -71,6 +71,22 @@ func BenchmarkFingerprint(b *testing.B) {
 	}
 }
 
+// BenchmarkFingerprintQuery is the whole fingerprint of a 1024x1024 JPEG
+// as a search query has it (engine.Search): BenchmarkFingerprint's, plus
+// the turned and mirrored PDQ hashed exactly, the trimmed PDQ and the
+// local features with the captions and the inset looked for. Run it on
+// one core: go test ./fingerprint -run - -bench FingerprintQuery -cpu 1.
+func BenchmarkFingerprintQuery(b *testing.B) {
+	s := loadBench(b)
+	opt := Options{Features: QueryFeatures, ExactDihedral: true, Trim: true, Captions: true, Inset: true}
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := Bytes(s.jpeg, opt); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
 // BenchmarkDecoded compares, on the same decoded 1024x1024 picture and in
 // the same run, Sleuth's full pixel fingerprint (PDQ + dihedral variants +
 // pHash + pixel digest) with goimagehash v1.1.0's pHash alone (the

@@ -61,22 +61,20 @@ func newColorFrame(img *image.RGBA, side int) *colorFrame {
 	rows, rowWeight := frameSpans(H, h, s)
 	acc := make([]float64, w*h*3)
 	line := make([]float64, w*3)
+	// When every block falls whole into one frame column, with a whole
+	// weight (a side a multiple of the frame's: 1,024 pixels to 128), a
+	// row's sums are sums of whole numbers: added as integers, they are
+	// bit for bit the float sums.
+	var iline []uint32
+	if wholeSpans(cols) {
+		iline = make([]uint32, w*3)
+	}
 	for k, y := 0, 0; y < H; k, y = k+1, y+s {
-		clear(line)
 		row := img.Pix[y*img.Stride : y*img.Stride+4*W]
-		for i, x := 0, 0; x < W; i, x = i+1, x+s {
-			p := row[4*x : 4*x+3 : 4*x+3]
-			r, g, b := float64(p[0]), float64(p[1]), float64(p[2])
-			sp := &cols[i]
-			o := 3 * sp.first
-			line[o] += sp.w0 * r
-			line[o+1] += sp.w0 * g
-			line[o+2] += sp.w0 * b
-			if sp.w1 > 0 {
-				line[o+3] += sp.w1 * r
-				line[o+4] += sp.w1 * g
-				line[o+5] += sp.w1 * b
-			}
+		if iline != nil {
+			addRowWhole(iline, line, row, cols, s)
+		} else {
+			addRow(line, row, cols, s)
 		}
 		sp := &rows[k]
 		base := sp.first * w * 3
@@ -106,6 +104,58 @@ func newColorFrame(img *image.RGBA, side int) *colorFrame {
 		f.sums[c] = sum
 	}
 	return f
+}
+
+// wholeSpans reports whether every block of cols falls into one frame
+// pixel with a whole weight.
+func wholeSpans(cols []frameSpan) bool {
+	for _, sp := range cols {
+		if sp.w1 != 0 || sp.w0 != math.Trunc(sp.w0) {
+			return false
+		}
+	}
+	return true
+}
+
+// addRowWhole is addRow for columns that pass wholeSpans: the sums in
+// whole numbers, then copied to line. A frame pixel's sum is at most 255
+// times the row's width: within 32 bits for any picture decoded.
+func addRowWhole(iline []uint32, line []float64, row []uint8, cols []frameSpan, s int) {
+	clear(iline)
+	for i := range cols {
+		sp := &cols[i]
+		p := row[4*i*s : 4*i*s+3 : 4*i*s+3]
+		o := 3 * sp.first
+		q := iline[o : o+3 : o+3]
+		wt := uint32(sp.w0)
+		q[0] += wt * uint32(p[0])
+		q[1] += wt * uint32(p[1])
+		q[2] += wt * uint32(p[2])
+	}
+	for j, v := range iline {
+		line[j] = float64(v)
+	}
+}
+
+// addRow sets line to the sums of row's pixels read with the stride s,
+// each block's colour weighted by its shares of the frame columns cols.
+func addRow(line []float64, row []uint8, cols []frameSpan, s int) {
+	clear(line)
+	for i := range cols {
+		x := i * s
+		p := row[4*x : 4*x+3 : 4*x+3]
+		r, g, b := float64(p[0]), float64(p[1]), float64(p[2])
+		sp := &cols[i]
+		o := 3 * sp.first
+		line[o] += sp.w0 * r
+		line[o+1] += sp.w0 * g
+		line[o+2] += sp.w0 * b
+		if sp.w1 > 0 {
+			line[o+3] += sp.w1 * r
+			line[o+4] += sp.w1 * g
+			line[o+5] += sp.w1 * b
+		}
+	}
 }
 
 // frameSpan is how a block of picture pixels, read with a stride, falls

@@ -3,6 +3,8 @@ package fingerprint
 import (
 	"image"
 	"image/color"
+	"math/rand/v2"
+	"slices"
 	"testing"
 )
 
@@ -162,6 +164,40 @@ func TestFrameSpans(t *testing.T) {
 			if d := w - float64(c.n)/float64(c.m); d > 1e-9 || d < -1e-9 {
 				t.Errorf("%+v: frame pixel %d receives %v, want %v", c, x, w, float64(c.n)/float64(c.m))
 			}
+		}
+	}
+}
+
+// TestAddRowWhole checks that the whole-number row sums are bit for bit
+// the float ones, for the reductions that pass wholeSpans, with strides 1
+// and 3, and that those that do not pass are told apart.
+func TestAddRowWhole(t *testing.T) {
+	r := rand.New(rand.NewPCG(3, 4))
+	for _, c := range []struct {
+		n, m, s int
+		whole   bool
+	}{
+		{1024, 128, 1, true}, {1000, 125, 1, true}, {96, 96, 1, true}, {50, 128, 1, true},
+		{3072, 1024, 3, true}, {3000, 1000, 3, true}, {3001, 1000, 3, false},
+		{683, 85, 1, false}, {1023, 128, 1, false}, {640, 128, 3, false},
+	} {
+		m := min(c.m, c.n)
+		cols, _ := frameSpans(c.n, m, c.s)
+		if got := wholeSpans(cols); got != c.whole {
+			t.Fatalf("%+v: wholeSpans %v", c, got)
+		}
+		if !c.whole {
+			continue
+		}
+		row := make([]uint8, 4*c.n)
+		for i := range row {
+			row[i] = uint8(r.Uint32())
+		}
+		want, got := make([]float64, 3*m), make([]float64, 3*m)
+		addRow(want, row, cols, c.s)
+		addRowWhole(make([]uint32, 3*m), got, row, cols, c.s)
+		if !slices.Equal(got, want) {
+			t.Fatalf("%+v: the whole-number sums differ", c)
 		}
 	}
 }

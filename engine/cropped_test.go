@@ -35,10 +35,11 @@ func glow(w, h int, extra bool) *image.RGBA {
 }
 
 // TestSearchCropped: a picture of soft light, with neither keypoints nor
-// a PDQ that survives a crop, is found cropped by 20% off-centre and by
-// half about its centre, by the window it shows (cropped_pixels; half of
-// it in a corner is not looked for: its thumbnail vector lies too far
-// from the whole picture's, cosine 0.66 against 0.85 centred); its sibling
+// a PDQ that survives a crop, is found cropped by 20% off-centre, by half
+// about its centre and by 40% to a corner, by the window it shows
+// (cropped_pixels; half of it in a corner is not looked for: its
+// thumbnail vector lies too far from the whole picture's, cosine 0.48 to
+// 0.70 against 0.85 centred); its sibling
 // with one glow more is not taken for it, nor it for its sibling, and the
 // picture whole is not found by a window.
 func TestSearchCropped(t *testing.T) {
@@ -56,6 +57,9 @@ func TestSearchCropped(t *testing.T) {
 	}{
 		{"crop 20% off-centre", cropTo(pic, 0.8, 0.9, 0.2), a.Nid, 0.8},
 		{"crop 50% centred", cropTo(pic, 0.5, 0.5, 0.5), a.Nid, 0.5},
+		// Its thumbnail vector's cosine with the picture's is 0.76: under
+		// minThumbCosine, over minCropCosine.
+		{"crop 40% to the top right corner", cropTo(pic, 0.6, 1, 0), a.Nid, 0.6},
 		{"the sibling cropped", cropTo(sib, 0.8, 0.2, 0.9), s.Nid, 0.8},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

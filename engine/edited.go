@@ -50,6 +50,16 @@ const (
 	// vector (unmirrored) whose windows are searched for the query
 	// (croppedMatches).
 	MaxCropCandidates = 8
+	// minCropCosine and minTurnedCosine are the least cosines of the
+	// thumbnail lookups of croppedMatches and turnedMatches, under
+	// minThumbCosine: a crop or a turn moves the 8x8 layout further from
+	// the asset's than a re-encoding or a resize does (a sprite strip
+	// turned 5 degrees, a 118x128 sprite cut by 20%: 0.56-0.79 in the
+	// misses of the 2026-12-07 evening run, their window or turn then
+	// correlating 0.998-1.000), and the window search or the turned
+	// comparison that follows decides, not the cosine.
+	minCropCosine   = 0.7
+	minTurnedCosine = 0.7
 )
 
 // addNearest adds to verify the PDQ and trimmed-PDQ candidates not yet in
@@ -390,7 +400,7 @@ func (e *Engine) croppedMatches(ctx context.Context, q *match.Query, cands map[u
 	}
 	qv := [index.ThumbDims]int8(v)
 	var found, fetch []uint32
-	for _, h := range e.thumbs.Search(&qv, minThumbCosine, 2*MaxCropCandidates) {
+	for _, h := range e.thumbs.Search(&qv, minCropCosine, 2*MaxCropCandidates) {
 		if h.Mirrored {
 			continue
 		}
@@ -583,7 +593,7 @@ func (e *Engine) turnedMatches(ctx context.Context, q *match.Query, cands map[ui
 			continue
 		}
 		qv := [index.ThumbDims]int8(v)
-		for _, h := range e.thumbs.Search(&qv, minThumbCosine, MaxTurnedCandidates) {
+		for _, h := range e.thumbs.Search(&qv, minTurnedCosine, MaxTurnedCandidates) {
 			if h.Mirrored {
 				continue
 			}

@@ -53,11 +53,13 @@ const (
 	// minCropCosine and minTurnedCosine are the least cosines of the
 	// thumbnail lookups of croppedMatches and turnedMatches, under
 	// minThumbCosine: a crop or a turn moves the 8x8 layout further from
-	// the asset's than a re-encoding or a resize does (a sprite strip
-	// turned 5 degrees, a 118x128 sprite cut by 20%: 0.56-0.79 in the
-	// misses of the 2026-12-07 evening run, their window or turn then
-	// correlating 0.998-1.000), and the window search or the turned
-	// comparison that follows decides, not the cosine.
+	// the asset's than a re-encoding or a resize does, and the window
+	// search or the turned comparison that follows decides, with its own
+	// bars. Probed on copies the benchmark missed at 0.8 (2026-12-07
+	// evening): crops whose window correlated 0.998-1.000 at cosines of
+	// 0.26-0.79, 64x512 sprite strips turned by 5 degrees whose turn
+	// correlated 0.991-0.999 at 0.59-0.81. From 0.8 to 0.7: 32 copies
+	// found, 2 lost, no false match (docs/MATCHING.md, Measured).
 	minCropCosine   = 0.7
 	minTurnedCosine = 0.7
 )
@@ -383,7 +385,7 @@ func (e *Engine) insetThumbMatches(ctx context.Context, q *match.Query, cands ma
 
 // croppedMatches finds the assets whose thumbnail vectors are nearest the
 // query's (unmirrored, at most MaxCropCandidates, cosine >=
-// minThumbCosine), looks for the window of each that the query may show
+// minCropCosine), looks for the window of each that the query may show
 // (match.FindCropWindow), lays the query on it (CompareAlignedWindow) and
 // judges them again with that evidence (match.Candidate.Cropped). It
 // finds the copies cropped off-centre or by up to half their area whose
@@ -574,8 +576,8 @@ const (
 // new sure matches are appended to judged, those of candidates judged
 // already (at: asset id -> index in judged) replaced when the turn makes
 // them sure. At most MaxTurnedCandidates assets, those of the largest
-// cosine; a mirror image found is left out (a mirrored and turned copy
-// keeps its keypoints better than its layout).
+// cosine (at least minTurnedCosine); a mirror image found is left out (a
+// mirrored and turned copy keeps its keypoints better than its layout).
 func (e *Engine) turnedMatches(ctx context.Context, q *match.Query, cands map[uint32]*match.Candidate, judged []match.Match, at map[uint32]int) ([]match.Match, error) {
 	p := q.Pixels
 	if p == nil || p.Features == nil {

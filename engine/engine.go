@@ -389,31 +389,20 @@ func (e *Engine) Search(ctx context.Context, req *SearchRequest) (*SearchRespons
 			judged = append(judged, m)
 		}
 	}
-	// Nothing sure: look for the assets laid out like the query
-	// (thumbMatches), and judge them on their aligned pixels.
-	if !slices.ContainsFunc(judged, func(m match.Match) bool { return m.Score >= match.SureScore }) {
-		if judged, err = e.thumbMatches(ctx, q, cands, judged, at); err != nil {
-			return nil, err
+	// Nothing sure: look further, one way after another until something
+	// is, each judging what it finds on the aligned pixels: the assets
+	// laid out like the query (thumbMatches), like the picture set inside
+	// it (insetThumbMatches), those the query shows a window of
+	// (croppedMatches), those laid out like it turned back by a few
+	// degrees (turnedMatches).
+	sure := func(m match.Match) bool { return m.Score >= match.SureScore }
+	for _, further := range []func(context.Context, *match.Query, map[uint32]*match.Candidate, []match.Match, map[uint32]int) ([]match.Match, error){
+		e.thumbMatches, e.insetThumbMatches, e.croppedMatches, e.turnedMatches,
+	} {
+		if slices.ContainsFunc(judged, sure) {
+			break
 		}
-	}
-	// Still nothing sure: look for the assets laid out like the picture
-	// set inside the query (insetThumbMatches).
-	if !slices.ContainsFunc(judged, func(m match.Match) bool { return m.Score >= match.SureScore }) {
-		if judged, err = e.insetThumbMatches(ctx, q, cands, judged, at); err != nil {
-			return nil, err
-		}
-	}
-	// Still nothing sure: look for the assets the query shows a window of
-	// (croppedMatches).
-	if !slices.ContainsFunc(judged, func(m match.Match) bool { return m.Score >= match.SureScore }) {
-		if judged, err = e.croppedMatches(ctx, q, cands, judged, at); err != nil {
-			return nil, err
-		}
-	}
-	// Still nothing sure: look for the assets laid out like the query
-	// turned back by a few degrees (turnedMatches).
-	if !slices.ContainsFunc(judged, func(m match.Match) bool { return m.Score >= match.SureScore }) {
-		if judged, err = e.turnedMatches(ctx, q, cands, judged, at); err != nil {
+		if judged, err = further(ctx, q, cands, judged, at); err != nil {
 			return nil, err
 		}
 	}

@@ -46,6 +46,10 @@ const (
 	// thumbnail vector turned back (turnedMatches) that its pixels are
 	// compared with, turned.
 	MaxTurnedCandidates = 16
+	// MaxTurnedMirrored bounds those found only through the query's
+	// mirror image turned back, compared with too (unmirrored), after
+	// the others.
+	MaxTurnedMirrored = 8
 	// MaxCropCandidates bounds the assets found by the query's thumbnail
 	// vector (unmirrored) whose windows are searched for the query
 	// (croppedMatches).
@@ -571,59 +575,114 @@ const (
 // turnedMatches finds the assets laid out like the query turned back by
 // a few degrees (match.TurnSearchAngles: index.Thumbs searched once for
 // each, about 2 ms at 100,000 assets), lays the query on each turned
-// (match.CompareTurned, at every angle its vector was found under) and
-// judges them again with that evidence (match.ThumbEvidence.Turned): the
-// new sure matches are appended to judged, those of candidates judged
-// already (at: asset id -> index in judged) replaced when the turn makes
-// them sure. At most MaxTurnedCandidates assets, those of the largest
-// cosine (at least minTurnedCosine); a mirror image found is left out (a
-// mirrored and turned copy keeps its keypoints better than its layout).
+// (match.CompareTurned, near every angle its vector was found under and
+// near the angle of the other sign) and judges them again with that
+// evidence (match.ThumbEvidence.Turned): the new sure matches are
+// appended to judged, those of candidates judged already (at: asset id ->
+// index in judged) replaced when the turn makes them sure. At most
+// MaxTurnedCandidates assets found unmirrored, those of the largest cosine
+// (at least minTurnedCosine), then at most MaxTurnedMirrored found only
+// through the query's mirror image, compared only when the others left
+// nothing sure (turnedHits).
+//
+// The pixels are only ever compared unmirrored (a mirrored and turned copy
+// keeps its keypoints better than its layout): a hit through the mirror
+// image is kept for a picture near symmetric about its vertical axis (a
+// playing card), whose mirror image's cosine edges out its own about half
+// the time, and the opposite angles because such a picture's vector may
+// come nearest under the angle of the wrong sign (among the other cards of
+// a deck, the angle for a turn of +5 degrees can be -3). Measured on the
+// benchmark's turned families (docs/MATCHING.md, "Turned copies").
 func (e *Engine) turnedMatches(ctx context.Context, q *match.Query, cands map[uint32]*match.Candidate, judged []match.Match, at map[uint32]int) ([]match.Match, error) {
 	p := q.Pixels
 	if p == nil || p.Features == nil {
 		return judged, nil
 	}
-	type hit struct {
-		id     uint32
-		cosine float32
-		angles []float64
-	}
-	hits := map[uint32]*hit{}
-	for _, deg := range match.TurnSearchAngles {
+	plain, mirrored := turnedHits(func(deg float64) []index.ThumbHit {
 		v, ok := match.TurnedThumbVector(p.Features, p.Width, p.Height, deg)
 		if !ok {
-			continue
+			return nil
 		}
 		qv := [index.ThumbDims]int8(v)
-		for _, h := range e.thumbs.Search(&qv, minTurnedCosine, MaxTurnedCandidates) {
-			if h.Mirrored {
-				continue
-			}
+		return e.thumbs.Search(&qv, minTurnedCosine, MaxTurnedCandidates)
+	})
+	// Those found only through the mirror image are compared when those
+	// found unmirrored left nothing sure: a look-alike among them would
+	// otherwise stand as a rival (setThumbRivals) to a turn the others
+	// show plainly.
+	var err error
+	for _, group := range [][]*turnedHit{plain, mirrored} {
+		if slices.ContainsFunc(judged, func(m match.Match) bool { return m.Score >= match.SureScore }) {
+			break
+		}
+		if judged, err = e.judgeTurned(ctx, q, cands, judged, at, group); err != nil {
+			return nil, err
+		}
+	}
+	return judged, nil
+}
+
+// turnedHit is an asset turnedMatches found: its largest cosines with the
+// query's vector turned back, unmirrored (0: none) and mirrored, and the
+// angles to compare the pixels near.
+type turnedHit struct {
+	id             uint32
+	cosine, mirror float32
+	angles         []float64
+}
+
+// turnedHits gathers the assets search finds for each of
+// match.TurnSearchAngles (the query's vector turned back by that angle
+// looked up, nil when the query has none): those found unmirrored under
+// some angle (plain), at most MaxTurnedCandidates of the largest cosine,
+// and those found only through the query's mirror image (mirrored), at
+// most MaxTurnedMirrored; each with the angles it was found under and
+// their opposites, and in order of cosine, then id.
+func turnedHits(search func(deg float64) []index.ThumbHit) (plain, mirrored []*turnedHit) {
+	hits := map[uint32]*turnedHit{}
+	for _, deg := range match.TurnSearchAngles {
+		for _, h := range search(deg) {
 			id := uint32(h.ID)
 			x, ok := hits[id]
 			if !ok {
-				x = &hit{id: id}
+				x = &turnedHit{id: id}
 				hits[id] = x
 			}
-			x.cosine = max(x.cosine, h.Cosine)
-			x.angles = append(x.angles, deg)
+			if h.Mirrored {
+				x.mirror = max(x.mirror, h.Cosine)
+			} else {
+				x.cosine = max(x.cosine, h.Cosine)
+			}
+			for _, d := range []float64{deg, -deg} {
+				if !slices.Contains(x.angles, d) {
+					x.angles = append(x.angles, d)
+				}
+			}
 		}
 	}
-	if len(hits) == 0 {
-		return judged, nil
-	}
-	best := make([]*hit, 0, len(hits))
 	for _, h := range hits {
-		best = append(best, h)
+		if h.cosine > 0 {
+			plain = append(plain, h)
+		} else {
+			mirrored = append(mirrored, h)
+		}
 	}
-	slices.SortFunc(best, func(a, b *hit) int {
+	slices.SortFunc(plain, func(a, b *turnedHit) int {
 		return cmp.Or(cmp.Compare(b.cosine, a.cosine), cmp.Compare(a.id, b.id))
 	})
-	if len(best) > MaxTurnedCandidates {
-		best = best[:MaxTurnedCandidates]
-	}
+	slices.SortFunc(mirrored, func(a, b *turnedHit) int {
+		return cmp.Or(cmp.Compare(b.mirror, a.mirror), cmp.Compare(a.id, b.id))
+	})
+	return plain[:min(len(plain), MaxTurnedCandidates)], mirrored[:min(len(mirrored), MaxTurnedMirrored)]
+}
+
+// judgeTurned lays the query on each asset of hits turned
+// (match.CompareTurned) and judges those it fits again; see
+// turnedMatches.
+func (e *Engine) judgeTurned(ctx context.Context, q *match.Query, cands map[uint32]*match.Candidate, judged []match.Match, at map[uint32]int, hits []*turnedHit) ([]match.Match, error) {
+	p := q.Pixels
 	var fetch []uint32
-	for _, h := range best {
+	for _, h := range hits {
 		if c, ok := cands[h.id]; !ok || c.Asset == nil {
 			if !ok {
 				cands[h.id] = &match.Candidate{PDQDistance: -1}
@@ -635,7 +694,7 @@ func (e *Engine) turnedMatches(ctx context.Context, q *match.Query, cands map[ui
 		return nil, err
 	}
 	var found []uint32
-	for _, h := range best {
+	for _, h := range hits {
 		c := cands[h.id]
 		if c.Asset == nil {
 			continue // deleted since Open

@@ -4,8 +4,10 @@ import (
 	"image"
 	"image/color"
 	"math"
+	"reflect"
 	"testing"
 
+	"github.com/sleuthhq/sleuth/index"
 	"github.com/sleuthhq/sleuth/internal/testpics"
 	"github.com/sleuthhq/sleuth/match"
 )
@@ -84,5 +86,59 @@ func TestSearchTurnedStrip(t *testing.T) {
 	}
 	if tr := got.Transform; tr == nil || math.Abs(tr.RotationDeg-9) > 0.5 {
 		t.Errorf("transform %+v, want the turn of 9 degrees", got.Transform)
+	}
+}
+
+// TestTurnedHits: the assets the turned lookups find are gathered per
+// asset, with every angle found under and its opposite; an asset found
+// only through the query's mirror image is kept apart, after those found
+// unmirrored, each group in order of cosine and bounded.
+func TestTurnedHits(t *testing.T) {
+	hit := func(id int, mirrored bool, cos float32) index.ThumbHit {
+		return index.ThumbHit{ID: index.ID(id), Mirrored: mirrored, Cosine: cos}
+	}
+	found := map[float64][]index.ThumbHit{
+		-3: {hit(1, false, 0.9), hit(2, true, 0.95)},
+		3:  {hit(1, true, 0.97), hit(3, true, 0.8), hit(4, false, 0.75)},
+		7:  {hit(2, true, 0.85), hit(5, true, 0.96)},
+	}
+	plain, mirrored := turnedHits(func(deg float64) []index.ThumbHit { return found[deg] })
+	type got struct {
+		id             uint32
+		cosine, mirror float32
+		angles         []float64
+	}
+	flat := func(hs []*turnedHit) []got {
+		var g []got
+		for _, h := range hs {
+			g = append(g, got{h.id, h.cosine, h.mirror, h.angles})
+		}
+		return g
+	}
+	wantPlain := []got{{1, 0.9, 0.97, []float64{-3, 3}}, {4, 0.75, 0, []float64{3, -3}}}
+	wantMirrored := []got{{5, 0, 0.96, []float64{7, -7}}, {2, 0, 0.95, []float64{-3, 3, 7, -7}}, {3, 0, 0.8, []float64{3, -3}}}
+	if g := flat(plain); !reflect.DeepEqual(g, wantPlain) {
+		t.Errorf("plain %+v, want %+v", g, wantPlain)
+	}
+	if g := flat(mirrored); !reflect.DeepEqual(g, wantMirrored) {
+		t.Errorf("mirrored %+v, want %+v", g, wantMirrored)
+	}
+
+	// Bounds: the largest cosines are kept.
+	var many []index.ThumbHit
+	for id := range MaxTurnedCandidates + MaxTurnedMirrored + 10 {
+		many = append(many, hit(id+1, id%2 == 1, float32(id+1)/100))
+	}
+	plain, mirrored = turnedHits(func(deg float64) []index.ThumbHit {
+		if deg == 11 {
+			return many
+		}
+		return nil
+	})
+	if len(plain) != MaxTurnedCandidates || len(mirrored) != MaxTurnedMirrored {
+		t.Fatalf("%d plain, %d mirrored, want %d and %d", len(plain), len(mirrored), MaxTurnedCandidates, MaxTurnedMirrored)
+	}
+	if top := len(many); plain[0].id != uint32(top-1) || mirrored[0].id != uint32(top) || plain[0].cosine < plain[len(plain)-1].cosine {
+		t.Errorf("first plain %d, first mirrored %d: want %d and %d, largest first", plain[0].id, mirrored[0].id, top-1, top)
 	}
 }

@@ -4,8 +4,10 @@ import (
 	"image"
 	"image/color"
 	"math"
+	"slices"
 	"testing"
 
+	"github.com/sleuthhq/sleuth/index"
 	"github.com/sleuthhq/sleuth/match"
 )
 
@@ -89,4 +91,31 @@ func TestSearchCropped(t *testing.T) {
 			}
 		}
 	})
+}
+
+// TestCropHits: the window search looks first at the assets found
+// unmirrored, then at those nearer the query's mirror image whose own
+// cosine is at least minCropCosine, each group bounded and in the
+// lookup's order.
+func TestCropHits(t *testing.T) {
+	hit := func(id int, mirrored bool, cos, plain float32) index.ThumbHit {
+		return index.ThumbHit{ID: index.ID(id), Mirrored: mirrored, Cosine: cos, Plain: plain}
+	}
+	plain, mirrored := cropHits([]index.ThumbHit{
+		hit(1, true, 0.95, 0.94), hit(2, false, 0.9, 0.9), hit(3, true, 0.85, 0.6), hit(4, true, 0.8, 0.75), hit(5, false, 0.72, 0.72),
+	})
+	if want := []uint32{2, 5}; !slices.Equal(plain, want) {
+		t.Errorf("plain %v, want %v", plain, want)
+	}
+	if want := []uint32{1, 4}; !slices.Equal(mirrored, want) {
+		t.Errorf("mirrored %v, want %v (3's own cosine is under %v)", mirrored, want, minCropCosine)
+	}
+	var many []index.ThumbHit
+	for id := range 2 * (MaxCropCandidates + MaxCropMirrored) {
+		many = append(many, hit(id+1, id%2 == 1, 0.99, 0.99))
+	}
+	plain, mirrored = cropHits(many)
+	if len(plain) != MaxCropCandidates || len(mirrored) != MaxCropMirrored || plain[0] != 1 || mirrored[0] != 2 {
+		t.Errorf("plain %v, mirrored %v: want the first %d and %d", plain, mirrored, MaxCropCandidates, MaxCropMirrored)
+	}
 }

@@ -54,6 +54,10 @@ const (
 	// vector (unmirrored) whose windows are searched for the query
 	// (croppedMatches).
 	MaxCropCandidates = 8
+	// MaxCropMirrored bounds the assets nearer the query's mirror image
+	// whose windows are searched too, when the others left nothing sure
+	// (croppedMatches).
+	MaxCropMirrored = 4
 	// minCropCosine and minTurnedCosine are the least cosines of the
 	// thumbnail lookups of croppedMatches and turnedMatches, under
 	// minThumbCosine: a crop or a turn moves the 8x8 layout further from
@@ -388,13 +392,20 @@ func (e *Engine) insetThumbMatches(ctx context.Context, q *match.Query, cands ma
 }
 
 // croppedMatches finds the assets whose thumbnail vectors are nearest the
-// query's (unmirrored, at most MaxCropCandidates, cosine >=
-// minCropCosine), looks for the window of each that the query may show
-// (match.FindCropWindow), lays the query on it (CompareAlignedWindow) and
-// judges them again with that evidence (match.Candidate.Cropped). It
-// finds the copies cropped off-centre or by up to half their area whose
-// hash and keypoints say nothing: small sprites, smooth wallpapers, flat
-// drawings.
+// query's (at most MaxCropCandidates, cosine >= minCropCosine), looks for
+// the window of each that the query may show (match.FindCropWindow), lays
+// the query on it (CompareAlignedWindow) and judges them again with that
+// evidence (match.Candidate.Cropped). It finds the copies cropped
+// off-centre or by up to half their area whose hash and keypoints say
+// nothing: small sprites, smooth wallpapers, flat drawings.
+//
+// The windows are only ever looked for unmirrored. An asset whose vector
+// is nearer the query's mirror image than the query's (a picture near
+// symmetric about its vertical axis, whose two cosines are close) is
+// looked at too, when its own cosine is over minCropCosine, but only
+// after the others left nothing sure, and at most MaxCropMirrored of
+// them: taken with the others, such look-alikes crowded out or stood as
+// rivals to the true window (docs/MATCHING.md, "Cropped copies").
 func (e *Engine) croppedMatches(ctx context.Context, q *match.Query, cands map[uint32]*match.Candidate, judged []match.Match, at map[uint32]int) ([]match.Match, error) {
 	p := q.Pixels
 	if p == nil || p.Features == nil {
@@ -405,22 +416,49 @@ func (e *Engine) croppedMatches(ctx context.Context, q *match.Query, cands map[u
 		return judged, nil
 	}
 	qv := [index.ThumbDims]int8(v)
-	var found, fetch []uint32
-	for _, h := range e.thumbs.Search(&qv, minCropCosine, 2*MaxCropCandidates) {
-		if h.Mirrored {
-			continue
-		}
-		id := uint32(h.ID)
-		candidateOf(cands, id, &fetch)
-		if found = append(found, id); len(found) == MaxCropCandidates {
+	plain, mirrored := cropHits(e.thumbs.Search(&qv, minCropCosine, 2*MaxCropCandidates))
+	var err error
+	for _, group := range [][]uint32{plain, mirrored} {
+		if slices.ContainsFunc(judged, func(m match.Match) bool { return m.Score >= match.SureScore }) {
 			break
 		}
+		if judged, err = e.judgeWindows(ctx, q, cands, judged, at, group); err != nil {
+			return nil, err
+		}
+	}
+	return judged, nil
+}
+
+// cropHits splits the hits of the query's vector (best first) into the
+// assets croppedMatches looks at first, at most MaxCropCandidates found
+// unmirrored, and those it looks at after them, at most MaxCropMirrored
+// nearer the query's mirror image but with their own cosine (Plain) at
+// least minCropCosine.
+func cropHits(hits []index.ThumbHit) (plain, mirrored []uint32) {
+	for _, h := range hits {
+		switch id := uint32(h.ID); {
+		case !h.Mirrored && len(plain) < MaxCropCandidates:
+			plain = append(plain, id)
+		case h.Mirrored && h.Plain >= minCropCosine && len(mirrored) < MaxCropMirrored:
+			mirrored = append(mirrored, id)
+		}
+	}
+	return plain, mirrored
+}
+
+// judgeWindows looks for the window of each asset of ids that the query
+// may show and judges those it finds again; see croppedMatches.
+func (e *Engine) judgeWindows(ctx context.Context, q *match.Query, cands map[uint32]*match.Candidate, judged []match.Match, at map[uint32]int, ids []uint32) ([]match.Match, error) {
+	p := q.Pixels
+	var fetch []uint32
+	for _, id := range ids {
+		candidateOf(cands, id, &fetch)
 	}
 	if err := e.loadCandidates(ctx, cands, fetch); err != nil {
 		return nil, err
 	}
-	n := 0
-	for _, id := range found {
+	found := make([]uint32, 0, len(ids))
+	for _, id := range ids {
 		c := cands[id]
 		if c.Asset == nil {
 			continue // deleted since Open
@@ -438,14 +476,13 @@ func (e *Engine) croppedMatches(ctx context.Context, q *match.Query, cands map[u
 			continue
 		}
 		c.Cropped = &match.CropEvidence{Window: w, Thumb: match.ThumbEvidence{Aligned: &al}}
-		found[n] = id
-		n++
+		found = append(found, id)
 	}
-	if n == 0 {
+	if len(found) == 0 {
 		return judged, nil
 	}
 	match.SetCropRivals(slices.Collect(maps.Values(cands)))
-	return judgeAgain(q, cands, found[:n], judged, at), nil
+	return judgeAgain(q, cands, found, judged, at), nil
 }
 
 // completeEvidence fills in what the candidate's evidence needs from the

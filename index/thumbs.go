@@ -73,11 +73,15 @@ func NewThumbs() *Thumbs { return &Thumbs{pos: map[ID]int{}} }
 
 // ThumbHit is one asset found by Thumbs.Search: the cosine of its vector
 // with the query's, or with the query's mirror image when Mirrored (the
-// better of the two; the query itself on a tie).
+// better of the two; the query itself on a tie), and Plain, its cosine
+// with the query's itself (Cosine when not Mirrored): for a picture near
+// symmetric about its vertical axis the two are close, and either may
+// be the better.
 type ThumbHit struct {
 	ID       ID
 	Mirrored bool
 	Cosine   float32
+	Plain    float32
 }
 
 // invNorm is 1 / the norm of v, 0 for a zero vector.
@@ -177,7 +181,10 @@ func (t *Thumbs) Search(q *[ThumbDims]int8, minCosine float32, limit int) []Thum
 		if cos < minCosine {
 			continue
 		}
-		h := ThumbHit{ID: t.ids[i], Mirrored: mirrored, Cosine: cos}
+		h := ThumbHit{ID: t.ids[i], Mirrored: mirrored, Cosine: cos, Plain: cos}
+		if mirrored {
+			h.Plain = float32(sym+anti) / 2 * t.inv[i] * qinv
+		}
 		if len(hits) == limit && !worse(hits[limit-1], h) {
 			continue
 		}

@@ -40,10 +40,14 @@ func naiveThumbs(ids []ID, vecs [][ThumbDims]int8, q [ThumbDims]int8, minCos flo
 	var hits []ThumbHit
 	for i, v := range vecs {
 		best, bv := math.Inf(-1), 0
+		var plain float64
 		for k := range variants {
 			var d float64
 			for j := range v {
 				d += float64(v[j]) * float64(variants[k][j])
+			}
+			if k == 0 {
+				plain = d
 			}
 			if d > best {
 				best, bv = d, k
@@ -51,7 +55,7 @@ func naiveThumbs(ids []ID, vecs [][ThumbDims]int8, q [ThumbDims]int8, minCos flo
 		}
 		c := best / norm(&v) / norm(&variants[0])
 		if c >= minCos {
-			hits = append(hits, ThumbHit{ID: ids[i], Mirrored: bv == 1, Cosine: float32(c)})
+			hits = append(hits, ThumbHit{ID: ids[i], Mirrored: bv == 1, Cosine: float32(c), Plain: float32(plain / norm(&v) / norm(&variants[0]))})
 		}
 	}
 	slices.SortFunc(hits, func(a, b ThumbHit) int {
@@ -127,7 +131,7 @@ func TestThumbsSearchNaive(t *testing.T) {
 			}
 			for i := range got {
 				g, w := got[i], want[i]
-				if g.ID != w.ID || g.Mirrored != w.Mirrored || math.Abs(float64(g.Cosine-w.Cosine)) > 1e-5 {
+				if g.ID != w.ID || g.Mirrored != w.Mirrored || math.Abs(float64(g.Cosine-w.Cosine)) > 1e-5 || math.Abs(float64(g.Plain-w.Plain)) > 1e-5 {
 					t.Fatalf("hit %d = %+v, want %+v", i, g, w)
 				}
 			}

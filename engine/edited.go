@@ -314,6 +314,13 @@ func (e *Engine) thumbCandidates(ctx context.Context, qv *[index.ThumbDims]int8,
 	return found, nil
 }
 
+// anySure reports whether one of the matches is sure (match.SureScore):
+// the fallbacks of Search, and the later groups of candidates within
+// one, run only while none is.
+func anySure(judged []match.Match) bool {
+	return slices.ContainsFunc(judged, func(m match.Match) bool { return m.Score >= match.SureScore })
+}
+
 // candidateOf returns the candidate of asset id, adding a new one to cands
 // (and its id to fetch, to be loaded) when there was none; known reports
 // whether it was there.
@@ -402,7 +409,7 @@ func (e *Engine) insetThumbMatches(ctx context.Context, q *match.Query, cands ma
 // The windows are only ever looked for unmirrored. An asset whose vector
 // is nearer the query's mirror image than the query's (a picture near
 // symmetric about its vertical axis, whose two cosines are close) is
-// looked at too, when its own cosine is over minCropCosine, but only
+// looked at too, when its own cosine is at least minCropCosine, but only
 // after the others left nothing sure, and at most MaxCropMirrored of
 // them: taken with the others, such look-alikes crowded out or stood as
 // rivals to the true window (docs/MATCHING.md, "Cropped copies").
@@ -419,7 +426,7 @@ func (e *Engine) croppedMatches(ctx context.Context, q *match.Query, cands map[u
 	plain, mirrored := cropHits(e.thumbs.Search(&qv, minCropCosine, 2*MaxCropCandidates))
 	var err error
 	for _, group := range [][]uint32{plain, mirrored} {
-		if slices.ContainsFunc(judged, func(m match.Match) bool { return m.Score >= match.SureScore }) {
+		if anySure(judged) {
 			break
 		}
 		if judged, err = e.judgeWindows(ctx, q, cands, judged, at, group); err != nil {
@@ -649,7 +656,7 @@ func (e *Engine) turnedMatches(ctx context.Context, q *match.Query, cands map[ui
 	// show plainly.
 	var err error
 	for _, group := range [][]*turnedHit{plain, mirrored} {
-		if slices.ContainsFunc(judged, func(m match.Match) bool { return m.Score >= match.SureScore }) {
+		if anySure(judged) {
 			break
 		}
 		if judged, err = e.judgeTurned(ctx, q, cands, judged, at, group); err != nil {

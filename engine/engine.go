@@ -395,11 +395,10 @@ func (e *Engine) Search(ctx context.Context, req *SearchRequest) (*SearchRespons
 	// it (insetThumbMatches), those the query shows a window of
 	// (croppedMatches), those laid out like it turned back by a few
 	// degrees (turnedMatches).
-	sure := func(m match.Match) bool { return m.Score >= match.SureScore }
 	for _, further := range []func(context.Context, *match.Query, map[uint32]*match.Candidate, []match.Match, map[uint32]int) ([]match.Match, error){
 		e.thumbMatches, e.insetThumbMatches, e.croppedMatches, e.turnedMatches,
 	} {
-		if slices.ContainsFunc(judged, sure) {
+		if anySure(judged) {
 			break
 		}
 		if judged, err = further(ctx, q, cands, judged, at); err != nil {

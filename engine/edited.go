@@ -3,6 +3,7 @@ package engine
 import (
 	"cmp"
 	"context"
+	"image"
 	"maps"
 	"slices"
 
@@ -367,13 +368,47 @@ func judgeAgain(q *match.Query, cands map[uint32]*match.Candidate, found []uint3
 // counts as a rival. It finds the copies set inside a picture whose hash
 // says nothing (stripes, a flag of bands, flat pictures whose PDQ
 // quality is low).
+//
+// When that leaves nothing sure, the picture inside the query's uniform
+// border (fingerprint.Pixels.Trim), if it is not the inset, is looked up
+// and compared the same way (match.ThumbEvidence.Part): the inset found
+// by luma steps can be a part of it (a flag's white band, inside a grey
+// border that steps little against its red one), and a flat picture's
+// trimmed PDQ is of too low a quality to be looked up
+// (editedCandidates).
 func (e *Engine) insetThumbMatches(ctx context.Context, q *match.Query, cands map[uint32]*match.Candidate, judged []match.Match, at map[uint32]int) ([]match.Match, error) {
 	p := q.Pixels
-	if p == nil || p.Features == nil || p.Features.Inset.Empty() {
+	if p == nil || p.Features == nil {
 		return judged, nil
 	}
-	ir := p.Features.Inset
-	if float64(ir.Dx())*float64(ir.Dy()) < match.MinInsetFraction*float64(p.Width)*float64(p.Height) {
+	parts := []image.Rectangle{p.Features.Inset}
+	if p.Trim != nil && p.Trim.Rect != p.Features.Inset {
+		parts = append(parts, p.Trim.Rect)
+	}
+	var err error
+	for i, ir := range parts {
+		if anySure(judged) {
+			break
+		}
+		if i > 0 {
+			// The inset's comparisons are of another part of the query:
+			// no rivals to this one's.
+			for _, c := range cands {
+				c.InsetThumb = nil
+			}
+		}
+		if judged, err = e.insetPartMatches(ctx, q, cands, judged, at, ir, i > 0); err != nil {
+			return nil, err
+		}
+	}
+	return judged, nil
+}
+
+// insetPartMatches is insetThumbMatches for the part ir of the query
+// (pixels; trimmed: the picture inside its uniform border, not the inset).
+func (e *Engine) insetPartMatches(ctx context.Context, q *match.Query, cands map[uint32]*match.Candidate, judged []match.Match, at map[uint32]int, ir image.Rectangle, trimmed bool) ([]match.Match, error) {
+	p := q.Pixels
+	if ir.Empty() || float64(ir.Dx())*float64(ir.Dy()) < match.MinInsetFraction*float64(p.Width)*float64(p.Height) {
 		return judged, nil
 	}
 	qr := match.FractionRect(ir, p.Width, p.Height)
@@ -381,11 +416,15 @@ func (e *Engine) insetThumbMatches(ctx context.Context, q *match.Query, cands ma
 	if !ok {
 		return judged, nil
 	}
+	var part image.Rectangle
+	if trimmed {
+		part = ir
+	}
 	qv := [index.ThumbDims]int8(v)
 	found, err := e.thumbCandidates(ctx, &qv, cands,
 		func(c *match.Candidate) bool { return c.Inset != nil },
 		func(c *match.Candidate, k int) *match.ThumbEvidence {
-			c.InsetThumb = &match.ThumbEvidence{Variant: k}
+			c.InsetThumb = &match.ThumbEvidence{Variant: k, Part: part}
 			return c.InsetThumb
 		},
 		func(af *fingerprint.Features, k int) (match.AlignedEvidence, bool) {

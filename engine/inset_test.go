@@ -119,3 +119,60 @@ func TestSearchInsetBands(t *testing.T) {
 			got.Score, got.Method, got.QueryOverlap, match.SureScore, match.MethodInsetPixels, share)
 	}
 }
+
+// madagascar draws a w x h flag like Madagascar's: a white band down the
+// first cut of its width, red above green on the rest.
+func madagascar(w, h int, cut float64) *image.RGBA {
+	img := image.NewRGBA(image.Rect(0, 0, w, h))
+	for y := range h {
+		for x := range w {
+			c := color.RGBA{252, 61, 50, 255}
+			switch {
+			case float64(x) < cut*float64(w):
+				c = color.RGBA{255, 255, 255, 255}
+			case y >= h/2:
+				c = color.RGBA{0, 126, 58, 255}
+			}
+			img.SetRGBA(x, y, c)
+		}
+	}
+	return img
+}
+
+// TestSearchPaddedBands: a flag of three bands in a solid border whose
+// luma is near its red band's (grey against red steps by a few levels)
+// shows no edge there, and the inset found by luma steps is its white band
+// alone (no thumbnail vector: blank); its trimmed PDQ is of too low a
+// quality to be looked up. The picture inside the border is looked up as
+// an inset's (insetThumbMatches, match.ThumbEvidence.Part) and found sure,
+// with the border's share left out of the query overlap; a flag whose
+// white band is cut elsewhere is not.
+func TestSearchPaddedBands(t *testing.T) {
+	e, _ := openTest(t)
+	write := pngWriter(t)
+	flag := madagascar(300, 200, 1.0/3)
+	a := register(t, e, write("flag.png", flag))
+	other := register(t, e, write("cut.png", madagascar(300, 200, 0.45)))
+	register(t, e, labelme+"q0291.jpg")
+	for _, c := range []color.RGBA{{120, 120, 120, 255}, {130, 110, 110, 255}} {
+		q := padBy(flag, 0.1, c)
+		var got *match.Match
+		for _, m := range search(t, e, encodeJPEG(t, q, 92)) {
+			if m.Asset.Nid == other.Nid && m.Score >= match.SureScore {
+				t.Errorf("border %v: the other flag scored %.3f by %s", c, m.Score, m.Method)
+			}
+			if m.Asset.Nid == a.Nid {
+				got = &m
+			}
+		}
+		if got == nil {
+			t.Fatalf("border %v: the flag was not found", c)
+		}
+		share := float64(300*200) / float64(q.Rect.Dx()*q.Rect.Dy())
+		// The trim may keep a line of the border that JPEG blurred.
+		if got.Score < match.SureScore || got.Method != match.MethodInsetPixels || math.Abs(got.QueryOverlap-share) > 0.02 {
+			t.Errorf("border %v: score %.3f by %s, query overlap %.3f: want >= %.2f by %s, overlap %.3f",
+				c, got.Score, got.Method, got.QueryOverlap, match.SureScore, match.MethodInsetPixels, share)
+		}
+	}
+}

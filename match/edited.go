@@ -175,7 +175,8 @@ func judgeInset(c Candidate) (Match, bool) {
 }
 
 // judgeInsetThumb decides the edited tier from the pixels of the picture
-// set inside the query (fingerprint.Features.Inset) laid on an asset
+// set inside the query (fingerprint.Features.Inset, or the rectangle
+// ThumbEvidence.Part) laid on an asset
 // found by the inset's thumbnail vector (Candidate.InsetThumb), by the
 // rules of a sure match found by the whole query's (thumbScore): the
 // inset and the asset of one shape, their pixels agreeing to thumbSure
@@ -194,7 +195,10 @@ func judgeInsetThumb(q Query, c Candidate) (Match, bool) {
 	if t == nil || t.Aligned == nil || c.Asset == nil || q.Pixels == nil || q.Pixels.Features == nil {
 		return Match{}, false
 	}
-	r := q.Pixels.Features.Inset
+	r := t.Part
+	if r.Empty() {
+		r = q.Pixels.Features.Inset
+	}
 	qw, qh := q.Pixels.Width, q.Pixels.Height
 	if r.Empty() || qw <= 0 || qh <= 0 || !sameShape(r.Dx(), r.Dy(), c.Asset.Width, c.Asset.Height, t.Variant) {
 		return Match{}, false

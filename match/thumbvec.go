@@ -1,6 +1,7 @@
 package match
 
 import (
+	"image"
 	"math"
 
 	"github.com/sleuthhq/sleuth/fingerprint"
@@ -166,6 +167,11 @@ type ThumbEvidence struct {
 	Aligned *AlignedEvidence
 	Rival   float64
 	Turned  *TurnedEvidence
+	// Part is, for an inset's evidence (Candidate.InsetThumb), the
+	// rectangle of the query (pixels) laid on the asset: the picture
+	// inside a uniform border (fingerprint.Pixels.Trim) when it is not
+	// the inset found; empty for fingerprint.Features.Inset.
+	Part image.Rectangle
 }
 
 // SetThumbRivals sets the Rival of every candidate of cs with thumbnail

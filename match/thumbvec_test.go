@@ -235,6 +235,14 @@ func TestSetThumbRivals(t *testing.T) {
 // of a sure thumbnail match (nothing weaker is reported): the inset's
 // shape, not the query's, is compared with the asset's, and the overlap
 // is the inset's share of the query.
+// withPart gives c's inset evidence the query's part r.
+func withPart(c Candidate, r image.Rectangle) Candidate {
+	t := *c.InsetThumb
+	t.Part = r
+	c.InsetThumb = &t
+	return c
+}
+
 func TestJudgeInsetThumb(t *testing.T) {
 	query := func(inset image.Rectangle) Query {
 		return Query{Pixels: &fingerprint.Pixels{Width: 400, Height: 300, Features: &fingerprint.Features{Inset: inset}}}
@@ -265,6 +273,11 @@ func TestJudgeInsetThumb(t *testing.T) {
 		{"the inset too small a share", query(image.Rect(10, 10, 50, 30)), cand(0.999, 0, 0, 256), false, 0},
 		{"no inset", query(image.Rectangle{}), cand(0.999, 0, 0, 256), false, 0},
 		{"not compared", q, Candidate{Asset: asset, PDQDistance: -1, InsetThumb: &ThumbEvidence{}}, false, 0},
+		// The picture inside a uniform border (ThumbEvidence.Part) is
+		// judged as the inset is, in its place.
+		{"the part inside a border, no inset", query(image.Rectangle{}), withPart(cand(0.999, 0.9, 0, 256), image.Rect(100, 50, 300, 150)), true, thumbSureScore},
+		{"the part, not the inset of another shape", query(image.Rect(100, 50, 300, 250)), withPart(cand(0.999, 0.9, 0, 256), image.Rect(100, 50, 300, 150)), true, thumbSureScore},
+		{"the part of another shape", q, withPart(cand(0.999, 0.9, 0, 256), image.Rect(100, 50, 300, 250)), false, 0},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			m, ok := Judge(tc.q, tc.c)

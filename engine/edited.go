@@ -369,12 +369,12 @@ func judgeAgain(q *match.Query, cands map[uint32]*match.Candidate, found []uint3
 // says nothing (stripes, a flag of bands, flat pictures whose PDQ
 // quality is low).
 //
-// When that leaves nothing sure, the picture inside the query's uniform
-// border (fingerprint.Pixels.Trim), if it is not the inset, is looked up
-// and compared the same way (match.ThumbEvidence.Part): the inset found
-// by luma steps can be a part of it (a flag's white band, inside a grey
-// border that steps little against its red one), and a flat picture's
-// trimmed PDQ is of too low a quality to be looked up
+// When that leaves nothing sure, the picture inside the query's border,
+// plain or patterned (fingerprint.Pixels.Trim), if it is not the inset,
+// is looked up and compared the same way (match.ThumbEvidence.Part): the
+// inset found by luma steps can be a part of it (a flag's white band,
+// inside a grey border that steps little against its red one), and a
+// flat picture's trimmed PDQ is of too low a quality to be looked up
 // (editedCandidates).
 func (e *Engine) insetThumbMatches(ctx context.Context, q *match.Query, cands map[uint32]*match.Candidate, judged []match.Match, at map[uint32]int) ([]match.Match, error) {
 	p := q.Pixels
@@ -405,7 +405,7 @@ func (e *Engine) insetThumbMatches(ctx context.Context, q *match.Query, cands ma
 }
 
 // insetPartMatches is insetThumbMatches for the part ir of the query
-// (pixels; trimmed: the picture inside its uniform border, not the inset).
+// (pixels; trimmed: the picture inside its border, not the inset).
 func (e *Engine) insetPartMatches(ctx context.Context, q *match.Query, cands map[uint32]*match.Candidate, judged []match.Match, at map[uint32]int, ir image.Rectangle, trimmed bool) ([]match.Match, error) {
 	p := q.Pixels
 	if ir.Empty() || float64(ir.Dx())*float64(ir.Dy()) < match.MinInsetFraction*float64(p.Width)*float64(p.Height) {

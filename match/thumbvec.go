@@ -169,8 +169,9 @@ type ThumbEvidence struct {
 	Turned  *TurnedEvidence
 	// Part is, for an inset's evidence (Candidate.InsetThumb), the
 	// rectangle of the query (pixels) laid on the asset: the picture
-	// inside a uniform border (fingerprint.Pixels.Trim) when it is not
-	// the inset found; empty for fingerprint.Features.Inset.
+	// inside a border, plain or patterned (fingerprint.Pixels.Trim),
+	// when it is not the inset found; empty for
+	// fingerprint.Features.Inset.
 	Part image.Rectangle
 }
 

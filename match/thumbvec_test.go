@@ -273,7 +273,7 @@ func TestJudgeInsetThumb(t *testing.T) {
 		{"the inset too small a share", query(image.Rect(10, 10, 50, 30)), cand(0.999, 0, 0, 256), false, 0},
 		{"no inset", query(image.Rectangle{}), cand(0.999, 0, 0, 256), false, 0},
 		{"not compared", q, Candidate{Asset: asset, PDQDistance: -1, InsetThumb: &ThumbEvidence{}}, false, 0},
-		// The picture inside a uniform border (ThumbEvidence.Part) is
+		// The picture inside a border (ThumbEvidence.Part) is
 		// judged as the inset is, in its place.
 		{"the part inside a border, no inset", query(image.Rectangle{}), withPart(cand(0.999, 0.9, 0, 256), image.Rect(100, 50, 300, 150)), true, thumbSureScore},
 		{"the part, not the inset of another shape", query(image.Rect(100, 50, 300, 250)), withPart(cand(0.999, 0.9, 0, 256), image.Rect(100, 50, 300, 150)), true, thumbSureScore},

@@ -322,6 +322,21 @@ func anySure(judged []match.Match) bool {
 	return slices.ContainsFunc(judged, func(m match.Match) bool { return m.Score >= match.SureScore })
 }
 
+// untilSure runs each of steps on judged in turn while none of its
+// matches is sure (anySure), and returns what the last one run left.
+func untilSure[T any](judged []match.Match, steps []T, run func([]match.Match, T) ([]match.Match, error)) ([]match.Match, error) {
+	for _, s := range steps {
+		if anySure(judged) {
+			break
+		}
+		var err error
+		if judged, err = run(judged, s); err != nil {
+			return nil, err
+		}
+	}
+	return judged, nil
+}
+
 // candidateOf returns the candidate of asset id, adding a new one to cands
 // (and its id to fetch, to be loaded) when there was none; known reports
 // whether it was there.
@@ -381,33 +396,30 @@ func (e *Engine) insetThumbMatches(ctx context.Context, q *match.Query, cands ma
 	if p == nil || p.Features == nil {
 		return judged, nil
 	}
-	parts := []image.Rectangle{p.Features.Inset}
+	type part struct {
+		r       image.Rectangle
+		trimmed bool
+	}
+	parts := []part{{r: p.Features.Inset}}
 	if p.Trim != nil && p.Trim.Rect != p.Features.Inset {
-		parts = append(parts, p.Trim.Rect)
+		parts = append(parts, part{p.Trim.Rect, true})
 	}
-	var err error
-	for i, ir := range parts {
-		if anySure(judged) {
-			break
-		}
-		if i > 0 {
-			// The inset's comparisons are of another part of the query:
-			// no rivals to this one's.
-			for _, c := range cands {
-				c.InsetThumb = nil
-			}
-		}
-		if judged, err = e.insetPartMatches(ctx, q, cands, judged, at, ir, i > 0); err != nil {
-			return nil, err
-		}
-	}
-	return judged, nil
+	return untilSure(judged, parts, func(judged []match.Match, pt part) ([]match.Match, error) {
+		return e.insetPartMatches(ctx, q, cands, judged, at, pt.r, pt.trimmed)
+	})
 }
 
 // insetPartMatches is insetThumbMatches for the part ir of the query
 // (pixels; trimmed: the picture inside its border, not the inset).
 func (e *Engine) insetPartMatches(ctx context.Context, q *match.Query, cands map[uint32]*match.Candidate, judged []match.Match, at map[uint32]int, ir image.Rectangle, trimmed bool) ([]match.Match, error) {
 	p := q.Pixels
+	if trimmed {
+		// The inset's comparisons are of another part of the query: no
+		// rivals to this one's.
+		for _, c := range cands {
+			c.InsetThumb = nil
+		}
+	}
 	if ir.Empty() || float64(ir.Dx())*float64(ir.Dy()) < match.MinInsetFraction*float64(p.Width)*float64(p.Height) {
 		return judged, nil
 	}
@@ -463,16 +475,9 @@ func (e *Engine) croppedMatches(ctx context.Context, q *match.Query, cands map[u
 	}
 	qv := [index.ThumbDims]int8(v)
 	plain, mirrored := cropHits(e.thumbs.Search(&qv, minCropCosine, 2*MaxCropCandidates))
-	var err error
-	for _, group := range [][]uint32{plain, mirrored} {
-		if anySure(judged) {
-			break
-		}
-		if judged, err = e.judgeWindows(ctx, q, cands, judged, at, group); err != nil {
-			return nil, err
-		}
-	}
-	return judged, nil
+	return untilSure(judged, [][]uint32{plain, mirrored}, func(judged []match.Match, ids []uint32) ([]match.Match, error) {
+		return e.judgeWindows(ctx, q, cands, judged, at, ids)
+	})
 }
 
 // cropHits splits the hits of the query's vector (best first) into the
@@ -693,16 +698,9 @@ func (e *Engine) turnedMatches(ctx context.Context, q *match.Query, cands map[ui
 	// found unmirrored left nothing sure: a look-alike among them would
 	// otherwise stand as a rival (setThumbRivals) to a turn the others
 	// show plainly.
-	var err error
-	for _, group := range [][]*turnedHit{plain, mirrored} {
-		if anySure(judged) {
-			break
-		}
-		if judged, err = e.judgeTurned(ctx, q, cands, judged, at, group); err != nil {
-			return nil, err
-		}
-	}
-	return judged, nil
+	return untilSure(judged, [][]*turnedHit{plain, mirrored}, func(judged []match.Match, hits []*turnedHit) ([]match.Match, error) {
+		return e.judgeTurned(ctx, q, cands, judged, at, hits)
+	})
 }
 
 // turnedHit is an asset turnedMatches found: its largest cosines with the

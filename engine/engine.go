@@ -395,15 +395,11 @@ func (e *Engine) Search(ctx context.Context, req *SearchRequest) (*SearchRespons
 	// it (insetThumbMatches), those the query shows a window of
 	// (croppedMatches), those laid out like it turned back by a few
 	// degrees (turnedMatches).
-	for _, further := range []func(context.Context, *match.Query, map[uint32]*match.Candidate, []match.Match, map[uint32]int) ([]match.Match, error){
-		e.thumbMatches, e.insetThumbMatches, e.croppedMatches, e.turnedMatches,
-	} {
-		if anySure(judged) {
-			break
-		}
-		if judged, err = further(ctx, q, cands, judged, at); err != nil {
-			return nil, err
-		}
+	type further = func(context.Context, *match.Query, map[uint32]*match.Candidate, []match.Match, map[uint32]int) ([]match.Match, error)
+	judged, err = untilSure(judged, []further{e.thumbMatches, e.insetThumbMatches, e.croppedMatches, e.turnedMatches},
+		func(judged []match.Match, f further) ([]match.Match, error) { return f(ctx, q, cands, judged, at) })
+	if err != nil {
+		return nil, err
 	}
 	// Weigh the matches against each other (the excluded assets too: a
 	// query made from an asset matches it exactly, and that match keeps

@@ -132,8 +132,8 @@ type Candidate struct {
 	Thumb *ThumbEvidence
 	// InsetThumb is the thumbnail evidence of an asset found by the
 	// thumbnail vector of the picture set inside the query
-	// (fingerprint.Features.Inset, or the picture inside its uniform
-	// border: ThumbEvidence.Part; engine), when the query had nothing
+	// (fingerprint.Features.Inset, or the picture inside its border:
+	// ThumbEvidence.Part; engine), when the query had nothing
 	// sure: the inset's pixels laid on the whole asset; nil otherwise.
 	InsetThumb *ThumbEvidence
 	// Cropped is the evidence of an asset found by the query's thumbnail

@@ -41,8 +41,9 @@ import (
 //     (overlayScore) is lifted to overlayLiftScore when no other asset
 //     competes with it, or one only, weakly and not overlaid itself
 //     (weakRivalScore), to SureScore when its differing rectangle is
-//     solid (overlaySureDensity); with a solid rectangle, up to
-//     maxWeakRivals such rivals may compete.
+//     solid (overlaySureDensity) or a stamp in a corner (cornerStamp);
+//     with a solid rectangle, up to maxWeakRivals such rivals may
+//     compete, with a stamp any number.
 //     A wider overlay (two lines of large text) lifts the same way under
 //     the wide form of the rule (wideOverlay), when no other asset
 //     competes or only a few weak ones that each differ from the query
@@ -123,6 +124,29 @@ const (
 	// density of 0.5 (Wesnoth's keep tile over water against the one
 	// over cobbles), 92 true and 7 false under it.
 	overlaySureDensity = 0.5
+	// stampMaxShare, stampDensity and stampEdge: a logo or a watermark is
+	// stamped in a corner of a picture, and a rectangle reaching within
+	// stampEdge of two adjacent edges of the asset, of at most
+	// stampMaxShare of the compared cells, is such a stamp (cornerStamp).
+	// It is solid from a density of stampDensity: a stamp a few cells wide
+	// spans part-covered cells on each side, and a round badge or a logo
+	// with transparent margins covers less of its rectangle still (0.33 to
+	// 0.49 for the benchmark's logos a tenth to a fifth of the width).
+	// And since a template's tokens differ where their layers differ, in
+	// the middle (a face, a clock's hands), a stamp stays sure beside any
+	// number of weak rivals (maxWeakRivals does not bound it), none
+	// overlaid itself: siblings of a set that differ in a corner (a
+	// number) each pass the overlay rule there and block one another.
+	// Chosen offline on the log of the 2026-12-07 night benchmark run
+	// (b60d34f): of the matches passing the overlay rule under SureScore
+	// with such a rectangle and a density from 0.3, 68 were true (25
+	// with no rival or one weak one, 8 beside 2 to 8 weak rivals, 35
+	// beside 9 to 17) and none false; the rectangles of the false
+	// overlaid matches (holdouts against a sibling) lay inside the
+	// picture or covered more than 12% of it.
+	stampMaxShare = 0.12
+	stampDensity  = 0.3
+	stampEdge     = 1.0 / 16
 	// partialMargin: a clean match that explains at least this much more
 	// of the query than another one competing with it, and scores more
 	// (by dominanceMargin) or is sure, caps the other at dominatedScore.
@@ -326,7 +350,7 @@ func (m *Match) overlayScore() (s float64, wide bool) {
 		return 0, false
 	}
 	if m.overlayPlain() {
-		if m.Occlusion.Density >= overlaySureDensity {
+		if m.Occlusion.Density >= overlaySureDensity || m.cornerStamp() {
 			return SureScore, false
 		}
 		// Since the 2026-12-06 afternoon a match passing the plain rule
@@ -343,6 +367,21 @@ func (m *Match) overlayScore() (s float64, wide bool) {
 		return SureScore, true
 	}
 	return 0, false
+}
+
+// cornerStamp reports whether m's differing rectangle is a stamp in a
+// corner of the asset, solid enough to be a logo or a watermark (see
+// stampMaxShare).
+func (m *Match) cornerStamp() bool {
+	o := m.Occlusion
+	if o == nil || o.Share > stampMaxShare || o.Density < stampDensity {
+		return false
+	}
+	r := o.Rect
+	if r.X1 <= r.X0 || r.Y1 <= r.Y0 {
+		return false
+	}
+	return (r.X0 <= stampEdge || r.X1 >= 1-stampEdge) && (r.Y0 <= stampEdge || r.Y1 >= 1-stampEdge)
 }
 
 // overlayBase reports whether m passes the bounds both forms of the
@@ -541,7 +580,8 @@ func Resolve(ms []Match) {
 		}
 		// An overlaid copy may have weak rivals (weakRivalScore) that do
 		// not pass the overlay rule themselves: one, or a few when its
-		// rectangle is solid (maxWeakRivals). The agreeing lift takes one
+		// rectangle is solid (maxWeakRivals), or any number when it is a
+		// stamp in a corner (cornerStamp). The agreeing lift takes one
 		// such rival (since 2026-12-06, see the agreeing rule above), the
 		// overlay rule's wide form up to wideWeakRivals that each differ
 		// from the query far more than it does (fainterRival).
@@ -569,7 +609,8 @@ func Resolve(ms []Match) {
 				lift, alone = overlayLiftScore, true
 			}
 		default:
-			alone = rivals == 1 || why == AloneOverlay && !alignedLift && rivals <= maxWeakRivals && lift >= SureScore
+			alone = rivals == 1 || why == AloneOverlay && !alignedLift && lift >= SureScore &&
+				(rivals <= maxWeakRivals || ms[i].cornerStamp())
 		}
 		if alone {
 			scores[i] = lift

@@ -47,6 +47,30 @@ func TestOverlayScore(t *testing.T) {
 		{"solid rectangle: sure", func(m *Match) { m.Occlusion.Density = overlaySureDensity }, SureScore},
 		{"rectangle not quite solid", func(m *Match) { m.Occlusion.Density = 0.49 }, overlayLiftScore},
 		{"solid, but the rest disagrees", func(m *Match) { m.Occlusion.Density, m.Occlusion.Correlation = 0.9, 0.99 }, 0},
+		{"stamp in a corner: sure", func(m *Match) { stamp(m.Occlusion) }, SureScore},
+		{"stamp in each corner: sure", func(m *Match) {
+			stamp(m.Occlusion)
+			m.Occlusion.Rect = Rect{X0: 0.8125, Y0: 0.84375, X1: 0.96875, Y1: 1}
+		}, SureScore},
+		{"stamp two cells from the edges: sure", func(m *Match) {
+			stamp(m.Occlusion)
+			m.Occlusion.Rect = Rect{X0: 0.0625, Y0: 0.0625, X1: 0.25, Y1: 0.25}
+		}, SureScore},
+		{"stamp three cells from an edge: not a stamp", func(m *Match) {
+			stamp(m.Occlusion)
+			m.Occlusion.Rect = Rect{X0: 0.09375, Y0: 0, X1: 0.25, Y1: 0.1875}
+		}, overlayLiftScore},
+		{"stamp along one edge only: not a stamp", func(m *Match) {
+			stamp(m.Occlusion)
+			m.Occlusion.Rect = Rect{X0: 0.375, Y0: 0, X1: 0.5625, Y1: 0.1875}
+		}, overlayLiftScore},
+		{"stamp inside the picture: not a stamp", func(m *Match) {
+			stamp(m.Occlusion)
+			m.Occlusion.Rect = Rect{X0: 0.375, Y0: 0.125, X1: 0.59375, Y1: 0.40625}
+		}, overlayLiftScore},
+		{"stamp too sparse", func(m *Match) { stamp(m.Occlusion); m.Occlusion.Density = stampDensity - 0.01 }, overlayLiftScore},
+		{"stamp too large", func(m *Match) { stamp(m.Occlusion); m.Occlusion.Share = stampMaxShare + 0.01 }, overlayLiftScore},
+		{"empty rectangle: not a stamp", func(m *Match) { stamp(m.Occlusion); m.Occlusion.Rect = Rect{} }, overlayLiftScore},
 		{"rest disagrees", func(m *Match) { m.Occlusion.Correlation = 0.99 }, 0},
 		{"too few cells outside", func(m *Match) { m.Occlusion.Cells = minCells - 1 }, 0},
 		{"few inliers", func(m *Match) { m.Inliers = sureInliers - 1 }, 0},
@@ -65,6 +89,13 @@ func TestOverlayScore(t *testing.T) {
 			}
 		})
 	}
+}
+
+// stamp makes o a logo's rectangle in the asset's top left corner, a
+// little under half of its cells off (as cornerStamp takes it).
+func stamp(o *Occlusion) {
+	o.Rect = Rect{X0: 0, Y0: 0.03125, X1: 0.1875, Y1: 0.1875}
+	o.Share, o.Density = 0.03, 0.4
 }
 
 // alignedOverlaid is a near-exact PDQ match whose aligned comparison
@@ -277,10 +308,11 @@ func TestResolve(t *testing.T) {
 	// weak rivals (distinct works: PDQ hashes far apart), weakWant what
 	// Resolve leaves them.
 	solid := func(a *sleuth.Asset) Match { m := overlaid(a); m.Occlusion.Density = 0.8; return m }
+	stamped := func(a *sleuth.Asset) Match { m := overlaid(a); stamp(m.Occlusion); return m }
 	weak := func(n int) []Match {
 		var ms []Match
 		for k := range n {
-			ms = append(ms, pdq(pdqAsset(fmt.Sprint("w", k), 20*(k+2)), weakRivalScore-0.01))
+			ms = append(ms, pdq(pdqAsset(fmt.Sprint("w", k), 12*(k+2)), weakRivalScore-0.01))
 		}
 		return ms
 	}
@@ -334,6 +366,20 @@ func TestResolve(t *testing.T) {
 			append([]want{{SureScore, AloneOverlay, ""}}, weakWant(maxWeakRivals)...)},
 		{"solid, too many weak rivals: not lifted", append([]Match{solid(pdqAsset("a", 0))}, weak(maxWeakRivals+1)...),
 			append([]want{{0.5, "", ""}}, weakWant(maxWeakRivals+1)...)},
+		{"stamp, alone: sure", []Match{stamped(pdqAsset("a", 0))},
+			[]want{{SureScore, AloneOverlay, ""}}},
+		{"stamp, many weak rivals not overlaid: sure", append([]Match{stamped(pdqAsset("a", 0))}, weak(2*maxWeakRivals)...),
+			append([]want{{SureScore, AloneOverlay, ""}}, weakWant(2*maxWeakRivals)...)},
+		{"stamp, a weak rival overlaid itself: not lifted", append([]Match{stamped(pdqAsset("a", 0)), overlaid(pdqAsset("b", 250))}, weak(3)...),
+			append([]want{{0.5, "", ""}, {0.5, "", ""}}, weakWant(3)...)},
+		{"stamp, a rival above the weak band: not lifted", []Match{stamped(pdqAsset("a", 0)), pdq(pdqAsset("b", 40), weakRivalScore+0.01)},
+			[]want{{0.5, "", ""}, {weakRivalScore + 0.01, "", ""}}},
+		{"solid inside the picture, many weak rivals: not lifted", append([]Match{func() Match {
+			m := solid(pdqAsset("a", 0))
+			m.Occlusion.Rect = Rect{X0: 0.375, Y0: 0.125, X1: 0.59375, Y1: 0.40625}
+			return m
+		}()}, weak(2*maxWeakRivals)...),
+			append([]want{{0.5, "", ""}}, weakWant(2*maxWeakRivals)...)},
 		{"solid, a weak rival overlaid itself: not lifted", []Match{solid(pdqAsset("a", 0)), pdq(pdqAsset("b", 40), 0.4), overlaid(pdqAsset("c", 80))},
 			[]want{{0.5, "", ""}, {0.4, "", ""}, {0.5, "", ""}}},
 		{"one rival above the weak band: not lifted", []Match{overlaid(pdqAsset("a", 0)), pdq(pdqAsset("b", 40), weakRivalScore+0.01)},

@@ -98,6 +98,49 @@ func stamp(o *Occlusion) {
 	o.Share, o.Density = 0.03, 0.4
 }
 
+// stampedFew is a small drawing under a logo in its corner: few of its
+// keypoints pass the ratio test, but they come back where they were.
+func stampedFew(a *sleuth.Asset) Match {
+	m := overlaid(a)
+	stamp(m.Occlusion)
+	m.Inliers, m.InlierRatio, m.GuidedInlierRatio, m.Coverage = 14, 0.2, 0.9, 0.45
+	return m
+}
+
+func TestStampScore(t *testing.T) {
+	for _, tt := range []struct {
+		name string
+		edit func(*Match)
+		want float64
+	}{
+		{"passes", func(*Match) {}, SureScore},
+		{"at the bounds", func(m *Match) {
+			m.Inliers, m.InlierRatio, m.GuidedInlierRatio, m.Coverage = stampInliers, stampInlierRatio, overlayGuidedRatio, stampCoverage
+		}, SureScore},
+		{"not in a corner", func(m *Match) { m.Occlusion.Rect = Rect{X0: 0.375, Y0: 0, X1: 0.5625, Y1: 0.1875} }, 0},
+		{"no occlusion", func(m *Match) { m.Occlusion = nil }, 0},
+		{"pixels not compared", func(m *Match) { m.Correlation = nil }, 0},
+		{"rest disagrees", func(m *Match) { m.Occlusion.Correlation = 0.99 }, 0},
+		{"low correlation", func(m *Match) { c := 0.94; m.Correlation = &c }, 0},
+		{"too few inliers", func(m *Match) { m.Inliers = stampInliers - 1 }, 0},
+		{"inlier ratio too low", func(m *Match) { m.InlierRatio = stampInlierRatio - 0.01 }, 0},
+		{"keypoints not found again", func(m *Match) { m.GuidedInlierRatio = overlayGuidedRatio - 0.01 }, 0},
+		{"low coverage", func(m *Match) { m.Coverage = stampCoverage - 0.01 }, 0},
+		{"a small part of the query", func(m *Match) { m.QueryOverlap = 0.5 }, 0},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			m := stampedFew(pdqAsset("a", 0))
+			tt.edit(&m)
+			if got := m.stampScore(); got != tt.want {
+				t.Errorf("stampScore = %v, want %v", got, tt.want)
+			}
+			if got, _ := m.overlayScore(); got != 0 && m.Occlusion != nil && m.InlierRatio < overlayInlierRatio {
+				t.Errorf("overlayScore = %v for an inlier ratio of %v, want 0", got, m.InlierRatio)
+			}
+		})
+	}
+}
+
 // alignedOverlaid is a near-exact PDQ match whose aligned comparison
 // found every differing cell in one rectangle, the rest agreeing: a copy
 // under a caption, capped by its colours (capByColor).
@@ -374,6 +417,15 @@ func TestResolve(t *testing.T) {
 			append([]want{{0.5, "", ""}, {0.5, "", ""}}, weakWant(3)...)},
 		{"stamp, a rival above the weak band: not lifted", []Match{stamped(pdqAsset("a", 0)), pdq(pdqAsset("b", 40), weakRivalScore+0.01)},
 			[]want{{0.5, "", ""}, {weakRivalScore + 0.01, "", ""}}},
+		{"stamp, few keypoints, alone: sure", []Match{stampedFew(pdqAsset("a", 0))},
+			[]want{{SureScore, AloneOverlay, ""}}},
+		{"stamp, few keypoints, one weak rival: sure", []Match{stampedFew(pdqAsset("a", 0)), pdq(pdqAsset("b", 40), weakRivalScore)},
+			[]want{{SureScore, AloneOverlay, ""}, {weakRivalScore, "", ""}}},
+		{"stamp, few keypoints, two weak rivals: not lifted", append([]Match{stampedFew(pdqAsset("a", 0))}, weak(2)...),
+			append([]want{{0.5, "", ""}}, weakWant(2)...)},
+		{"stamp, few keypoints, one weak rival stamped itself: neither lifted", []Match{stampedFew(pdqAsset("a", 0)),
+			func() Match { m := stampedFew(pdqAsset("b", 40)); m.Score = 0.4; return m }()},
+			[]want{{0.5, "", ""}, {0.4, "", ""}}},
 		{"solid inside the picture, many weak rivals: not lifted", append([]Match{func() Match {
 			m := solid(pdqAsset("a", 0))
 			m.Occlusion.Rect = Rect{X0: 0.375, Y0: 0.125, X1: 0.59375, Y1: 0.40625}

@@ -228,7 +228,8 @@ type Match struct {
 	CaptionCells int `json:"caption_cells,omitempty"`
 	// Alone says why the score was lifted because no other asset competes
 	// for the query (Resolve; at most one weakly, or a few beside a solid
-	// overlay): AloneOverlay, the query is this asset under
+	// overlay, any number beside a stamp in a corner): AloneOverlay, the
+	// query is this asset under
 	// an overlay (a caption, a logo: every differing cell in one
 	// Occlusion rectangle); AloneAgrees, every compared cell agrees (but
 	// a few or scattered luma cells) though few keypoints do. Empty when

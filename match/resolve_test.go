@@ -34,6 +34,10 @@ func overlaid(a *sleuth.Asset) Match {
 }
 
 func TestOverlayScore(t *testing.T) {
+	// stampAt makes the rectangle a stamp's (stamp), moved to r.
+	stampAt := func(r Rect) func(*Match) {
+		return func(m *Match) { stamp(m.Occlusion); m.Occlusion.Rect = r }
+	}
 	for _, tt := range []struct {
 		name string
 		edit func(*Match)
@@ -48,29 +52,14 @@ func TestOverlayScore(t *testing.T) {
 		{"rectangle not quite solid", func(m *Match) { m.Occlusion.Density = 0.49 }, overlayLiftScore},
 		{"solid, but the rest disagrees", func(m *Match) { m.Occlusion.Density, m.Occlusion.Correlation = 0.9, 0.99 }, 0},
 		{"stamp in a corner: sure", func(m *Match) { stamp(m.Occlusion) }, SureScore},
-		{"stamp in each corner: sure", func(m *Match) {
-			stamp(m.Occlusion)
-			m.Occlusion.Rect = Rect{X0: 0.8125, Y0: 0.84375, X1: 0.96875, Y1: 1}
-		}, SureScore},
-		{"stamp two cells from the edges: sure", func(m *Match) {
-			stamp(m.Occlusion)
-			m.Occlusion.Rect = Rect{X0: 0.0625, Y0: 0.0625, X1: 0.25, Y1: 0.25}
-		}, SureScore},
-		{"stamp three cells from an edge: not a stamp", func(m *Match) {
-			stamp(m.Occlusion)
-			m.Occlusion.Rect = Rect{X0: 0.09375, Y0: 0, X1: 0.25, Y1: 0.1875}
-		}, overlayLiftScore},
-		{"stamp along one edge only: not a stamp", func(m *Match) {
-			stamp(m.Occlusion)
-			m.Occlusion.Rect = Rect{X0: 0.375, Y0: 0, X1: 0.5625, Y1: 0.1875}
-		}, overlayLiftScore},
-		{"stamp inside the picture: not a stamp", func(m *Match) {
-			stamp(m.Occlusion)
-			m.Occlusion.Rect = Rect{X0: 0.375, Y0: 0.125, X1: 0.59375, Y1: 0.40625}
-		}, overlayLiftScore},
+		{"stamp in each corner: sure", stampAt(Rect{X0: 0.8125, Y0: 0.84375, X1: 0.96875, Y1: 1}), SureScore},
+		{"stamp two cells from the edges: sure", stampAt(Rect{X0: 0.0625, Y0: 0.0625, X1: 0.25, Y1: 0.25}), SureScore},
+		{"stamp three cells from an edge: not a stamp", stampAt(Rect{X0: 0.09375, Y0: 0, X1: 0.25, Y1: 0.1875}), overlayLiftScore},
+		{"stamp along one edge only: not a stamp", stampAt(Rect{X0: 0.375, Y0: 0, X1: 0.5625, Y1: 0.1875}), overlayLiftScore},
+		{"stamp inside the picture: not a stamp", stampAt(Rect{X0: 0.375, Y0: 0.125, X1: 0.59375, Y1: 0.40625}), overlayLiftScore},
 		{"stamp too sparse", func(m *Match) { stamp(m.Occlusion); m.Occlusion.Density = stampDensity - 0.01 }, overlayLiftScore},
 		{"stamp too large", func(m *Match) { stamp(m.Occlusion); m.Occlusion.Share = stampMaxShare + 0.01 }, overlayLiftScore},
-		{"empty rectangle: not a stamp", func(m *Match) { stamp(m.Occlusion); m.Occlusion.Rect = Rect{} }, overlayLiftScore},
+		{"empty rectangle: not a stamp", stampAt(Rect{}), overlayLiftScore},
 		{"rest disagrees", func(m *Match) { m.Occlusion.Correlation = 0.99 }, 0},
 		{"too few cells outside", func(m *Match) { m.Occlusion.Cells = minCells - 1 }, 0},
 		{"few inliers", func(m *Match) { m.Inliers = sureInliers - 1 }, 0},

@@ -478,9 +478,9 @@ func (m *Match) alignedOverlayScore() float64 {
 // most weakRivalScore and overlaid by neither form itself. Chosen offline
 // on the log of the 2026-12-07 night benchmark run (b60d34f): 34 such
 // matches under SureScore with at most one weak rival, all true; beside
-// 2 to 8 weak rivals 5 true and 1 false (a half-size copy under a logo
-// against another drawing, differing in a tall rectangle at its right
-// edge); with no floor on the inliers and the ratios, 47 true and 1
+// 2 to 8 weak rivals 5 true and 1 false (a half-size jigsaw piece under
+// a logo against another piece, differing in a tall rectangle at its
+// right edge); with no floor on the inliers and the ratios, 47 true and 1
 // false alone.
 const (
 	stampInliers     = 10

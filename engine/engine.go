@@ -15,6 +15,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"os"
 	"slices"
 	"time"
 
@@ -234,16 +235,43 @@ func (e *Engine) Register(ctx context.Context, req *RegisterRequest) (*RegisterR
 // fingerprint computes every fingerprint of a file, with up to features
 // local features (0: none); a query's (QueryFeatures) turned and mirrored
 // PDQ variants are hashed from the transformed pixels
-// (fingerprint.Options.ExactDihedral), and the captions over it are found
-// (fingerprint.Options.Captions).
+// (fingerprint.Options.ExactDihedral), the captions over it and a picture
+// set inside it are found (fingerprint.Options.Captions, Inset), and
+// whether it looks speckled is noted (fingerprint.Options.Speckles).
 func (e *Engine) fingerprint(path string, data []byte, features int) (*fingerprint.Result, error) {
-	opt := fingerprint.Options{Limits: e.opt.Limits, Trim: features > 0, Features: features,
-		ExactDihedral: features == fingerprint.QueryFeatures, Captions: features == fingerprint.QueryFeatures,
-		Inset: features == fingerprint.QueryFeatures}
+	opt := e.fingerprintOptions(features)
 	if path != "" {
 		return fingerprint.File(path, opt)
 	}
 	return fingerprint.Bytes(data, opt)
+}
+
+// fingerprintOptions are the options of fingerprint (see there).
+func (e *Engine) fingerprintOptions(features int) fingerprint.Options {
+	return fingerprint.Options{Limits: e.opt.Limits, Trim: features > 0, Features: features,
+		ExactDihedral: features == fingerprint.QueryFeatures, Captions: features == fingerprint.QueryFeatures,
+		Inset: features == fingerprint.QueryFeatures, Speckles: features == fingerprint.QueryFeatures}
+}
+
+// despeckled returns the pixel fingerprints of the query picture (the
+// file at path, or data) with its speckles taken out
+// (fingerprint.DespeckledBytes), nil when it is not speckled.
+func (e *Engine) despeckled(path string, data []byte) (*fingerprint.Pixels, error) {
+	if path != "" {
+		lim := e.opt.Limits
+		if lim.MaxBytes <= 0 {
+			lim.MaxBytes = imaging.DefaultLimits.MaxBytes
+		}
+		f, err := os.Open(path)
+		if err != nil {
+			return nil, sleuth.Errorf(sleuth.CodeFileUnreadable, "%w", err)
+		}
+		defer f.Close()
+		if data, err = imaging.ReadAllLimited(f, lim.MaxBytes); err != nil {
+			return nil, err
+		}
+	}
+	return fingerprint.DespeckledBytes(data, e.fingerprintOptions(fingerprint.QueryFeatures))
 }
 
 // Fingerprint computes the fingerprints of a file without storing it
@@ -331,6 +359,59 @@ func (e *Engine) Search(ctx context.Context, req *SearchRequest) (*SearchRespons
 		resp.Query = res
 		q = &match.Query{Exact: res.Exact, Pixels: res.Pixels}
 	}
+	judged, err := e.judgeQuery(ctx, q)
+	if err != nil {
+		return nil, err
+	}
+	// Nothing sure for a speckled query (salt and pepper): look it up
+	// again with its speckles taken out (fingerprint.Despeckle), and keep
+	// the better match of each asset.
+	if resp.Query != nil && resp.Query.Pixels != nil && resp.Query.Speckled && !anySure(judged) {
+		clean, err := e.despeckled(req.Path, req.Data)
+		if err != nil {
+			return nil, err
+		}
+		if clean != nil {
+			more, err := e.judgeQuery(ctx, &match.Query{Exact: q.Exact, Pixels: clean})
+			if err != nil {
+				return nil, err
+			}
+			judged = mergeJudged(judged, more)
+		}
+	}
+	excluded := make(map[string]bool, len(req.Exclude))
+	for _, nid := range req.Exclude {
+		excluded[nid] = true
+	}
+	// Weigh the matches against each other (the excluded assets too: a
+	// query made from an asset matches it exactly, and that match keeps
+	// its look-alikes from being lifted as copies), then keep those asked
+	// for.
+	match.Resolve(judged)
+	for _, m := range judged {
+		if m.Score >= req.MinScore && !excluded[m.Asset.Nid] {
+			m.Asset = withoutFeatures(m.Asset)
+			resp.Matches = append(resp.Matches, m)
+		}
+	}
+	match.Sort(resp.Matches)
+	limit := req.Limit
+	if limit <= 0 {
+		limit = 100
+	}
+	if len(resp.Matches) > limit {
+		resp.Matches = resp.Matches[:limit]
+	}
+	if resp.Matches == nil {
+		resp.Matches = []match.Match{}
+	}
+	return resp, nil
+}
+
+// judgeQuery gathers the query's candidates, judges them, and looks
+// further while nothing is sure (Search, before the matches are weighed
+// against each other).
+func (e *Engine) judgeQuery(ctx context.Context, q *match.Query) ([]match.Match, error) {
 	// Candidates: every asset an exact map names, and every asset within
 	// PDQ distance 31 (whatever MinScore: a weak match still competes
 	// with the others, see match.Resolve).
@@ -374,10 +455,6 @@ func (e *Engine) Search(ctx context.Context, req *SearchRequest) (*SearchRespons
 	if err != nil {
 		return nil, err
 	}
-	excluded := make(map[string]bool, len(req.Exclude))
-	for _, nid := range req.Exclude {
-		excluded[nid] = true
-	}
 	var judged []match.Match
 	at := make(map[uint32]int, len(assets)) // asset id -> index in judged
 	for _, a := range assets {
@@ -396,34 +473,26 @@ func (e *Engine) Search(ctx context.Context, req *SearchRequest) (*SearchRespons
 	// (croppedMatches), those laid out like it turned back by a few
 	// degrees (turnedMatches).
 	type further = func(context.Context, *match.Query, map[uint32]*match.Candidate, []match.Match, map[uint32]int) ([]match.Match, error)
-	judged, err = untilSure(judged, []further{e.thumbMatches, e.insetThumbMatches, e.croppedMatches, e.turnedMatches},
+	return untilSure(judged, []further{e.thumbMatches, e.insetThumbMatches, e.croppedMatches, e.turnedMatches},
 		func(judged []match.Match, f further) ([]match.Match, error) { return f(ctx, q, cands, judged, at) })
-	if err != nil {
-		return nil, err
+}
+
+// mergeJudged adds to judged the matches of more, keeping for an asset
+// matched in both the match scored higher (the first on a tie).
+func mergeJudged(judged, more []match.Match) []match.Match {
+	at := make(map[sleuth.AssetID]int, len(judged))
+	for i, m := range judged {
+		at[m.Asset.ID] = i
 	}
-	// Weigh the matches against each other (the excluded assets too: a
-	// query made from an asset matches it exactly, and that match keeps
-	// its look-alikes from being lifted as copies), then keep those asked
-	// for.
-	match.Resolve(judged)
-	for _, m := range judged {
-		if m.Score >= req.MinScore && !excluded[m.Asset.Nid] {
-			m.Asset = withoutFeatures(m.Asset)
-			resp.Matches = append(resp.Matches, m)
+	for _, m := range more {
+		if i, ok := at[m.Asset.ID]; !ok {
+			at[m.Asset.ID] = len(judged)
+			judged = append(judged, m)
+		} else if m.Score > judged[i].Score {
+			judged[i] = m
 		}
 	}
-	match.Sort(resp.Matches)
-	limit := req.Limit
-	if limit <= 0 {
-		limit = 100
-	}
-	if len(resp.Matches) > limit {
-		resp.Matches = resp.Matches[:limit]
-	}
-	if resp.Matches == nil {
-		resp.Matches = []match.Match{}
-	}
-	return resp, nil
+	return judged
 }
 
 // LookupPHash returns the assets whose pHash is within maxDist of h, nearest

@@ -7,20 +7,21 @@ import (
 
 // Speckles: salt and pepper, single pixels turned white or black here and
 // there (a worn scan, a transmission error, an edit meant to fool a
-// matcher). A few percent of them move every bit of a small picture's PDQ
-// and draw keypoints of their own, yet the picture between them is
-// intact. A query that carries them is also fingerprinted with them
-// taken out (Options.Despeckle, Result.Despeckled), so that a search can
-// look it up as it was.
+// matcher). A few percent of them move a small picture's PDQ and draw
+// keypoints of their own, yet the picture between them is intact. A
+// query notes whether it looks speckled (Options.Speckles,
+// Pixels.Speckled, Speckled), and a search that finds nothing sure for
+// it fingerprints it again with its speckles taken out (DespeckledBytes,
+// Despeckle), to look it up as it was.
 //
 // A speckle is a pixel whose luma stands at least speckleStep above the
 // brightest of its 8 neighbours or below the darkest: a pixel of a line
 // or an edge, however thin, has a neighbour along it that is like it.
 // A speckle is given the per-channel median of the 5x5 window around
 // it, the speckles in it left out; so is each of its 8 neighbours that
-// JPEG's ringing pulled towards it (haloStep), and no other pixel. The picture counts as speckled when at least
-// minSpeckleShare of its pixels are speckles (and at least minSpeckles
-// of them).
+// JPEG's ringing pulled towards it (haloStep), and no other pixel. The
+// picture counts as speckled when at least minSpeckleShare of its pixels
+// are speckles (and at least minSpeckles of them).
 
 const (
 	speckleStep     = 48
@@ -40,6 +41,7 @@ const speckleRows = 32
 // check of well under a millisecond for a 1024-pixel wide picture, cheap
 // enough for every query.
 func Speckled(img *image.RGBA) bool {
+	img = atOrigin(img)
 	w, h := img.Rect.Dx(), img.Rect.Dy()
 	if w < 3 || h < 3 {
 		return false
@@ -64,6 +66,20 @@ func Speckled(img *image.RGBA) bool {
 	return float64(n) >= minSpeckleShare*float64(rows*(w-2))
 }
 
+// atOrigin returns img, or for a picture whose bounds do not start at
+// (0, 0) (a sub-image) the same pixels in one that does.
+func atOrigin(img *image.RGBA) *image.RGBA {
+	if img.Rect.Min == (image.Point{}) {
+		return img
+	}
+	out := image.NewRGBA(image.Rect(0, 0, img.Rect.Dx(), img.Rect.Dy()))
+	for y := range out.Rect.Dy() {
+		i := img.PixOffset(img.Rect.Min.X, img.Rect.Min.Y+y)
+		copy(out.Pix[y*out.Stride:], img.Pix[i:i+4*out.Rect.Dx()])
+	}
+	return out
+}
+
 // speckleLumaRow writes the luma of img's row y into dst.
 func speckleLumaRow(img *image.RGBA, y int, dst []int32) {
 	row := img.Pix[y*img.Stride:]
@@ -75,16 +91,23 @@ func speckleLumaRow(img *image.RGBA, y int, dst []int32) {
 
 // rowSpeckles counts the speckles of the row whose luma is cur, between
 // the rows above and below (its first and last pixels left out), and
-// marks them in mark when it is not nil.
-func rowSpeckles(above, cur, below []int32, mark []bool) int {
+// marks them in mark when it is not nil: 1 for a light speckle, -1 for a
+// dark one.
+func rowSpeckles(above, cur, below []int32, mark []int8) int {
 	n := 0
 	for x := 1; x < len(cur)-1; x++ {
 		v := cur[x]
 		lo := min(above[x-1], above[x], above[x+1], cur[x-1], cur[x+1], below[x-1], below[x], below[x+1])
 		hi := max(above[x-1], above[x], above[x+1], cur[x-1], cur[x+1], below[x-1], below[x], below[x+1])
-		if v-hi >= speckleStep || lo-v >= speckleStep {
+		switch {
+		case v-hi >= speckleStep:
 			if mark != nil {
-				mark[x] = true
+				mark[x] = 1
+			}
+			n++
+		case lo-v >= speckleStep:
+			if mark != nil {
+				mark[x] = -1
 			}
 			n++
 		}
@@ -96,6 +119,7 @@ func rowSpeckles(above, cur, below []int32, mark []bool) int {
 // or nil and that number when the picture is not speckled (see above).
 // img is not modified.
 func Despeckle(img *image.RGBA) (*image.RGBA, int) {
+	img = atOrigin(img)
 	b := img.Rect
 	w, h := b.Dx(), b.Dy()
 	if w < 3 || h < 3 {
@@ -105,7 +129,7 @@ func Despeckle(img *image.RGBA) (*image.RGBA, int) {
 	for y := range h {
 		speckleLumaRow(img, y, luma[y*w:(y+1)*w])
 	}
-	speck := make([]bool, w*h)
+	speck := make([]int8, w*h)
 	n := 0
 	for y := 1; y < h-1; y++ {
 		n += rowSpeckles(luma[(y-1)*w:y*w], luma[y*w:(y+1)*w], luma[(y+1)*w:(y+2)*w], speck[y*w:(y+1)*w])
@@ -118,18 +142,14 @@ func Despeckle(img *image.RGBA) (*image.RGBA, int) {
 		copy(out.Pix[y*out.Stride:y*out.Stride+4*w], img.Pix[y*img.Stride:y*img.Stride+4*w])
 	}
 	// The pixels to mend: every speckle, and those of its 8 neighbours
-	// that JPEG pulled towards it (sign: +1 for a light speckle, -1 for
-	// a dark one), judged against the median of their 5x5 window below.
+	// that JPEG pulled towards it (sign: 1 for a light speckle, -1 for a
+	// dark one), judged against the median of their 5x5 window below.
 	mend := make([]int8, w*h)
-	for i, s := range speck {
-		if !s {
+	for i, sign := range speck {
+		if sign == 0 {
 			continue
 		}
 		x, y := i%w, i/w
-		sign := int8(1)
-		if luma[i] < 128 {
-			sign = -1
-		}
 		for yy := max(0, y-1); yy <= min(h-1, y+1); yy++ {
 			for xx := max(0, x-1); xx <= min(w-1, x+1); xx++ {
 				if mend[yy*w+xx] == 0 {
@@ -155,7 +175,7 @@ func Despeckle(img *image.RGBA) (*image.RGBA, int) {
 		for yy := max(0, y-2); yy <= min(h-1, y+2); yy++ {
 			row := img.Pix[yy*img.Stride:]
 			for xx := max(0, x-2); xx <= min(w-1, x+2); xx++ {
-				if speck[yy*w+xx] {
+				if speck[yy*w+xx] != 0 {
 					continue
 				}
 				p := row[4*xx:]
@@ -168,7 +188,7 @@ func Despeckle(img *image.RGBA) (*image.RGBA, int) {
 		if len(ls) == 0 {
 			continue
 		}
-		if !speck[i] {
+		if speck[i] == 0 {
 			slices.Sort(ls)
 			if d := int32(sign) * (luma[i] - ls[len(ls)/2]); d < haloStep {
 				continue // not pulled towards the speckle: a line, an edge

@@ -181,3 +181,24 @@ func TestDespeckledBytes(t *testing.T) {
 		t.Error("not a picture: no error")
 	}
 }
+
+// TestDespeckleSubImage: a sub-image (bounds not at the origin) is
+// judged and mended as the same pixels at the origin.
+func TestDespeckleSubImage(t *testing.T) {
+	big := speckled(drawing(200, 160), 0.02, 5)
+	sub := big.SubImage(image.Rect(20, 30, 180, 150)).(*image.RGBA)
+	at := image.NewRGBA(image.Rect(0, 0, 160, 120))
+	for y := range 120 {
+		for x := range 160 {
+			at.SetRGBA(x, y, sub.RGBAAt(20+x, 30+y))
+		}
+	}
+	a, na := Despeckle(sub)
+	b, nb := Despeckle(at)
+	if a == nil || b == nil || na != nb || !bytes.Equal(a.Pix, b.Pix) {
+		t.Errorf("sub-image: %d speckles, mended %v; at the origin: %d, mended %v; want the same", na, a != nil, nb, b != nil)
+	}
+	if Speckled(sub) != Speckled(at) || !Speckled(at) {
+		t.Errorf("Speckled: sub-image %v, at the origin %v; want both true", Speckled(sub), Speckled(at))
+	}
+}

@@ -22,7 +22,10 @@
 //     rotated BRIEF descriptors and a 32x32 luma thumbnail, stored as a
 //     base64 blob of kind KindFeatures (ParseFeatures reads it back);
 //     for a query (Options.Captions, ExtractQueryFeatures) also the
-//     captions written over the picture (Features.Captions), not stored.
+//     captions written over the picture (Features.Captions), not stored;
+//   - for a query (Options.Speckles), whether it looks sprinkled with salt
+//     and pepper (Pixels.Speckled, Speckled), not stored; DespeckledBytes
+//     then fingerprints it with its speckles taken out (Despeckle).
 //
 // All fingerprints are comparable value types with String and Parse
 // functions, usable as map keys. Every function here is pure apart from

@@ -51,15 +51,12 @@ func Speckled(img *image.RGBA) bool {
 	for k := range l {
 		l[k] = make([]int32, w)
 	}
-	n, last := 0, -1
+	// rows <= h-2: the rows looked at are distinct.
+	n := 0
 	for k := range rows {
 		y := 1 + k*(h-2)/rows
-		if y == last {
-			continue
-		}
-		last = y
-		for k := range l {
-			speckleLumaRow(img, y-1+k, l[k])
+		for j := range l {
+			speckleLumaRow(img, y-1+j, l[j])
 		}
 		n += rowSpeckles(l[0], l[1], l[2], nil)
 	}

@@ -4,6 +4,7 @@ import (
 	"math"
 
 	"github.com/sleuthhq/sleuth"
+	"github.com/sleuthhq/sleuth/fingerprint"
 )
 
 // Methods of the edited tier, as reported in Match.Method (and
@@ -135,12 +136,66 @@ func judgePlainEdited(q Query, c Candidate) (Match, bool) {
 	// Under captions: judged on what they leave to see, whether or not
 	// the plain evidence found the copy (the keypoints under a large
 	// caption can take its inlier ratio under MinInlierRatio).
-	if g := c.Geometry; g != nil {
-		if s := captionedScore(*g); s > 0 && (!found || s > best.Score) {
-			best, found = featuresMatch(c.Asset, s, *g.Captioned), true
-		}
+	return judgeCaptioned(c, best, found)
+}
+
+// judgeCaptioned weighs the evidence of c's verification judged with the
+// query's captions left out (Geometry.Captioned) against best, the match
+// the other evidence made (found: whether it made one). A match sure by
+// captionedScore replaces a weaker best. Failing that, when every cell
+// the captions leave to see agrees (captionAgrees), the captioned
+// evidence is kept on a best that is not sure, for Resolve's agreeing
+// lift (Match.captioned), and makes a match of its own, scored
+// captionAgreeScore, where the other evidence made none: the keypoints
+// left beside two lines of large letters (or on a texture, which JPEG
+// moves) are often too few for any rule on them, but the pixels the
+// letters leave agree cell for cell and colour for colour.
+func judgeCaptioned(c Candidate, best Match, found bool) (Match, bool) {
+	g := c.Geometry
+	if g == nil || g.Captioned == nil {
+		return best, found
 	}
+	if s := captionedScore(*g); s > 0 && (!found || s > best.Score) {
+		return featuresMatch(c.Asset, s, *g.Captioned), true
+	}
+	if !captionAgrees(*g.Captioned) || found && best.Score >= SureScore {
+		return best, found
+	}
+	if !found {
+		best, found = featuresMatch(c.Asset, captionAgreeScore, *g.Captioned), true
+	}
+	cg := *g.Captioned
+	best.captioned = &cg
 	return best, found
+}
+
+// Evidence a verification judged with the query's captions left out
+// needs for Resolve's agreeing lift (captionAgrees), and the score of a
+// match made on it alone.
+const (
+	// captionAgreeCells is the least number of thumbnail cells the
+	// captions leave to compare: half the picture's.
+	captionAgreeCells = fingerprint.ThumbSide * fingerprint.ThumbSide / 2
+	// captionAgreeScore is the top of the weak band: the pixels agree,
+	// but a sibling drawn from one template, whose differing part the
+	// captions hide, would agree as well; only the rest of the index
+	// (Resolve) tells.
+	captionAgreeScore = 0.5
+)
+
+// captionAgrees reports whether a verification judged with the query's
+// captions left out (c, a Geometry.Captioned) finds every cell they leave
+// to see agreeing: colours compared and none off, no luma cell off, the
+// cells correlating >= captionedFullCorrelation over every one of them
+// (>= captionAgreeCells) and >= sureCorrelation trimmed, the match
+// explaining >= wideOverlayQueryShare of the query (a caption is written over
+// a copy, not beside a picture set in a larger one). No floor is put on
+// the keypoints beyond the verification's own: the pixels, laid by the
+// transform they fit, agree cell for cell.
+func captionAgrees(c Geometry) bool {
+	return c.CaptionCells > 0 && c.Agrees && c.Occlusion == nil && c.ColorCells > 0 && c.ColorOff == 0 &&
+		c.Cells >= captionAgreeCells && c.FullCorrelation >= captionedFullCorrelation &&
+		c.Correlation >= sureCorrelation && c.QueryOverlap >= wideOverlayQueryShare
 }
 
 // MinInsetFraction is the least share of the query a picture found set

@@ -232,8 +232,9 @@ type Match struct {
 	// query is this asset under
 	// an overlay (a caption, a logo: every differing cell in one
 	// Occlusion rectangle); AloneAgrees, every compared cell agrees (but
-	// a few or scattered luma cells) though few keypoints do. Empty when
-	// not lifted.
+	// a few or scattered luma cells) though few keypoints do, or every
+	// cell the query's captions leave to see does (CaptionCells). Empty
+	// when not lifted.
 	Alone string `json:"alone,omitempty"`
 	// OutscoredBy is the Nid of the asset that explains the same part of
 	// the query better, when that capped this match's score (Resolve).
@@ -245,6 +246,11 @@ type Match struct {
 
 	// colorCells is the number of cells ColorOff is a share of.
 	colorCells int
+	// captioned is the verification judged with the query's captions
+	// left out (Geometry.Captioned) when every cell they leave to see
+	// agrees (captionAgrees) and m is not sure: Resolve lifts such a
+	// match as an agreeing copy, reporting that evidence.
+	captioned *Geometry
 }
 
 // setAligned copies the aligned comparison into m.
@@ -398,6 +404,9 @@ func Judge(q Query, c Candidate) (Match, bool) {
 			m.setGeometry(*g)
 		}
 	}
+	// Under captions, as in the edited tier: a caption moves a copy's PDQ
+	// a little, so its copy is often a near-exact match.
+	m, _ = judgeCaptioned(c, m, true)
 	if mc, ok := judgeCropped(q, c); ok && mc.Score > m.Score {
 		// The query laid on a window of the asset agrees cell for cell
 		// where the whole pictures laid on each other did not.

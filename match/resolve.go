@@ -598,13 +598,16 @@ func Resolve(ms []Match) {
 	wide := make([]bool, n)       // passed the rule's wide form: lifted only with no rival
 	aligned := make([]float64, n) // each match's alignedOverlayScore
 	stamped := make([]float64, n) // each match's stampScore
-	agree := make([]float64, n)   // each match's agreeScore
+	agree := make([]float64, n)   // each match's agreeScore, or its captioned form's
 	for i := range ms {
 		clean[i] = ms[i].clean()
 		overlay[i], wide[i] = ms[i].overlayScore()
 		aligned[i] = ms[i].alignedOverlayScore()
 		stamped[i] = ms[i].stampScore()
 		agree[i] = ms[i].agreeScore()
+		if ms[i].captioned != nil && agree[i] == 0 {
+			agree[i] = SureScore
+		}
 	}
 	scores := make([]float64, n)
 	for i := range ms {
@@ -662,6 +665,10 @@ func Resolve(ms []Match) {
 		if alone {
 			scores[i] = lift
 			ms[i].Alone = why
+			if why == AloneAgrees && ms[i].agreeScore() == 0 {
+				// Lifted on what the query's captions leave to see.
+				ms[i].setGeometry(*ms[i].captioned)
+			}
 		}
 	}
 	// Matches sure only under the query's captions (captionedScore,

@@ -2,6 +2,7 @@ package match
 
 import (
 	"fmt"
+	"math"
 	"testing"
 
 	"github.com/sleuthhq/sleuth"
@@ -25,34 +26,79 @@ func captionedLeft() Geometry {
 }
 
 func TestCaptionAgrees(t *testing.T) {
+	// Two lines of letters across the middle of the picture.
+	caps := []fingerprint.CaptionRect{{X0: 0.1, Y0: 0.3, X1: 0.9, Y1: 0.42}, {X0: 0.2, Y0: 0.48, X1: 0.8, Y1: 0.6}}
+	beside := func(r Rect) func(g *Geometry) {
+		return func(g *Geometry) {
+			g.Agrees, g.ColorOff, g.FullCorrelation = false, 0.02, 0.98
+			g.Occlusion = &Occlusion{Rect: r, Share: 0.05, Correlation: 0.999, Cells: 660, LumaOff: 30, ColorOff: 4, Density: 0.6}
+		}
+	}
+	m := captionBesideMargin
 	for _, c := range []struct {
 		name  string
 		mut   func(g *Geometry)
+		caps  []fingerprint.CaptionRect
 		agree bool
 	}{
-		{"every cell left agrees, few keypoints", nil, true},
+		{"every cell left agrees, few keypoints", nil, caps, true},
 		{"at the bounds", func(g *Geometry) {
 			g.Cells, g.FullCorrelation, g.Correlation, g.QueryOverlap = captionAgreeCells, captionedFullCorrelation, sureCorrelation, wideOverlayQueryShare
-		}, true},
-		{"no caption cell", func(g *Geometry) { g.CaptionCells = 0 }, false},
-		{"cells off", func(g *Geometry) {
-			g.Agrees, g.Occlusion = false, &Occlusion{Rect: Rect{0.1, 0.6, 0.5, 0.63}, Share: 0.01, Correlation: 1, Cells: 690, LumaOff: 4}
-		}, false},
-		{"cells not judged", func(g *Geometry) { g.Agrees = false }, false},
-		{"colours not compared", func(g *Geometry) { g.ColorCells = 0 }, false},
-		{"a colour off", func(g *Geometry) { g.ColorOff = 0.005 }, false},
-		{"too few cells left", func(g *Geometry) { g.Cells = captionAgreeCells - 1 }, false},
-		{"full correlation low", func(g *Geometry) { g.FullCorrelation = captionedFullCorrelation - 0.001 }, false},
-		{"trimmed correlation low", func(g *Geometry) { g.Correlation = sureCorrelation - 0.01 }, false},
-		{"a part of the query", func(g *Geometry) { g.QueryOverlap = wideOverlayQueryShare - 0.01 }, false},
+		}, caps, true},
+		{"no caption found", nil, nil, false},
+		{"no caption cell", func(g *Geometry) { g.CaptionCells = 0 }, caps, false},
+		{"cells not judged", func(g *Geometry) { g.Agrees = false }, caps, false},
+		{"colours not compared", func(g *Geometry) { g.ColorCells = 0 }, caps, false},
+		{"a colour off, no rectangle", func(g *Geometry) { g.ColorOff = 0.005 }, caps, false},
+		{"too few cells left", func(g *Geometry) { g.Cells = captionAgreeCells - 1 }, caps, false},
+		{"full correlation low", func(g *Geometry) { g.FullCorrelation = captionedFullCorrelation - 0.001 }, caps, false},
+		{"trimmed correlation low", func(g *Geometry) { g.Correlation = sureCorrelation - 0.01 }, caps, false},
+		{"a part of the query", func(g *Geometry) { g.QueryOverlap = wideOverlayQueryShare - 0.01 }, caps, false},
+		{"cells off between the lines", beside(Rect{0.3, 0.4, 0.6, 0.5}), caps, true},
+		{"cells off above the first line, at the margin", beside(Rect{0.1 - m, 0.3 - m, 0.5, 0.35}), caps, true},
+		{"cells off past the margin", beside(Rect{0.1 - m - 0.01, 0.3 - m, 0.5, 0.35}), caps, false},
+		{"cells off far from the letters", beside(Rect{0.3, 0.7, 0.5, 0.8}), caps, false},
+		{"cells off in too large a rectangle", func(g *Geometry) {
+			beside(Rect{0.1, 0.25, 0.9, 0.65})(g)
+			g.Occlusion.Share = captionBesideShare + 0.01
+		}, caps, false},
+		{"cells off, the rest disagreeing", func(g *Geometry) {
+			beside(Rect{0.3, 0.4, 0.6, 0.5})(g)
+			g.Occlusion.Correlation = occludedCorrelation - 0.001
+		}, caps, false},
+		{"cells off, the rest too small", func(g *Geometry) {
+			beside(Rect{0.3, 0.4, 0.6, 0.5})(g)
+			g.Occlusion.Cells = minCells - 1
+		}, caps, false},
 	} {
 		g := captionedLeft()
 		if c.mut != nil {
 			c.mut(&g)
 		}
-		if got := captionAgrees(g); got != c.agree {
+		if got := captionAgrees(g, c.caps, func(r Rect) Rect { return r }); got != c.agree {
 			t.Errorf("%s: captionAgrees %v, want %v", c.name, got, c.agree)
 		}
+	}
+}
+
+func TestRectToQuery(t *testing.T) {
+	r := Rect{0.25, 0.5, 0.5, 1}
+	for _, c := range []struct {
+		name string
+		t    Transform
+		want Rect
+	}{
+		{"identity", Transform{Scale: 1}, r},
+		{"halved into a border", Transform{Scale: 0.5, OffsetX: 100, OffsetY: 50}, Rect{0.375, 0.375, 0.5, 0.625}},
+		{"a quarter turn", Transform{Scale: 1, RotationDeg: 90, OffsetX: 400}, Rect{0, 0.25, 0.5, 0.5}},
+	} {
+		got := c.t.rectToQuery(r, 400, 400, 400, 400)
+		if math.Abs(got.X0-c.want.X0) > 1e-9 || math.Abs(got.Y0-c.want.Y0) > 1e-9 || math.Abs(got.X1-c.want.X1) > 1e-9 || math.Abs(got.Y1-c.want.Y1) > 1e-9 {
+			t.Errorf("%s: %+v, want %+v", c.name, got, c.want)
+		}
+	}
+	if got := (Transform{Scale: 1}).rectToQuery(r, 0, 400, 400, 400); got != r {
+		t.Errorf("no asset size: %+v", got)
 	}
 }
 
@@ -61,7 +107,8 @@ func TestCaptionAgrees(t *testing.T) {
 // makes none, and marks the plain match otherwise; a near-exact PDQ match
 // is judged under the captions too.
 func TestJudgeCaptionAgrees(t *testing.T) {
-	q := Query{Exact: fingerprint.Exact{Nid: "bafkq"}, Pixels: &fingerprint.Pixels{PDQ: pdqWithBits(0), PDQQuality: 100}}
+	q := Query{Exact: fingerprint.Exact{Nid: "bafkq"}, Pixels: &fingerprint.Pixels{PDQ: pdqWithBits(0), PDQQuality: 100,
+		Features: &fingerprint.Features{Captions: []fingerprint.CaptionRect{{X0: 0.1, Y0: 0.3, X1: 0.9, Y1: 0.6}}}}}
 	a := &sleuth.Asset{ID: 1, Nid: "bafka"}
 	g := captionedPlain()
 	cg := captionedLeft()
@@ -76,12 +123,19 @@ func TestJudgeCaptionAgrees(t *testing.T) {
 	if !ok || m.Score != captionAgreeScore || m.captioned == nil || m.CaptionCells != 300 || m.Occlusion != nil || m.Inliers != 9 {
 		t.Errorf("edited: %+v (%v), captioned %v", m, ok, m.captioned)
 	}
-	// Cells off under the captions too: no match, as before.
+	// Cells off far from the captions: no match, as before.
 	off := cg
-	off.Agrees, off.Occlusion = false, &Occlusion{Rect: Rect{0.1, 0.6, 0.5, 0.7}, Share: 0.04, Correlation: 1, Cells: 690, LumaOff: 20}
+	off.Agrees, off.Occlusion = false, &Occlusion{Rect: Rect{0.1, 0.8, 0.5, 0.9}, Share: 0.04, Correlation: 1, Cells: 690, LumaOff: 20}
 	g.Captioned = &off
 	if m, ok := Judge(q, Candidate{Asset: a, PDQDistance: -1, Geometry: &g}); ok {
-		t.Errorf("cells off under the captions: %+v", m)
+		t.Errorf("cells off far from the captions: %+v", m)
+	}
+	// Cells off beside them (the letters' tops): a match.
+	near := off
+	near.Occlusion = &Occlusion{Rect: Rect{0.1, 0.25, 0.5, 0.35}, Share: 0.04, Correlation: 1, Cells: 690, LumaOff: 20, ColorOff: 3}
+	g.Captioned = &near
+	if m, ok := Judge(q, Candidate{Asset: a, PDQDistance: -1, Geometry: &g}); !ok || m.captioned == nil || m.Occlusion == nil || m.CaptionCells != 300 {
+		t.Errorf("cells off beside the captions: %+v (%v)", m, ok)
 	}
 	// A near-exact PDQ match keeps its own evidence and score, marked.
 	pa := &sleuth.Asset{ID: 2, Nid: "bafkp", Perceptual: []sleuth.Perceptual{{Kind: sleuth.KindPDQ, Hash: pdqWithBits(20).String(), Quality: 100}}}
@@ -150,9 +204,20 @@ func TestResolveCaptionAgrees(t *testing.T) {
 			}
 		})
 	}
+	// A copy under a solid overlay that agrees under the captions too
+	// keeps the overlay rule's lift, which takes more weak rivals.
+	solid := overlaid(pdqAsset("s", 0))
+	solid.Occlusion.Density = 0.8
+	cg := captionedLeft()
+	solid.captioned = &cg
+	ms := []Match{solid, weak("b", 40), weak("c", 80), weak("d", 120)}
+	Resolve(ms)
+	if ms[0].Score != SureScore || ms[0].Alone != AloneOverlay || ms[0].CaptionCells != 0 {
+		t.Errorf("solid overlay agreeing under the captions beside 3 weak rivals: %+v", ms[0])
+	}
 	// Many weak rivals (a template's siblings, whose differing part the
 	// captions may hide) keep it where it was.
-	ms := []Match{agreeing("a", 0, captionAgreeScore)}
+	ms = []Match{agreeing("a", 0, captionAgreeScore)}
 	for k := range 8 {
 		ms = append(ms, weak(fmt.Sprint("w", k), 12*(k+2)))
 	}

@@ -2,6 +2,7 @@ package match
 
 import (
 	"math"
+	"math/cmplx"
 
 	"github.com/sleuthhq/sleuth"
 	"github.com/sleuthhq/sleuth/fingerprint"
@@ -136,21 +137,21 @@ func judgePlainEdited(q Query, c Candidate) (Match, bool) {
 	// Under captions: judged on what they leave to see, whether or not
 	// the plain evidence found the copy (the keypoints under a large
 	// caption can take its inlier ratio under MinInlierRatio).
-	return judgeCaptioned(c, best, found)
+	return judgeCaptioned(q, c, best, found)
 }
 
 // judgeCaptioned weighs the evidence of c's verification judged with the
 // query's captions left out (Geometry.Captioned) against best, the match
 // the other evidence made (found: whether it made one). A match sure by
 // captionedScore replaces a weaker best. Failing that, when every cell
-// the captions leave to see agrees (captionAgrees), the captioned
-// evidence is kept on a best that is not sure, for Resolve's agreeing
-// lift (Match.captioned), and makes a match of its own, scored
-// captionAgreeScore, where the other evidence made none: the keypoints
-// left beside two lines of large letters (or on a texture, which JPEG
-// moves) are often too few for any rule on them, but the pixels the
-// letters leave agree cell for cell and colour for colour.
-func judgeCaptioned(c Candidate, best Match, found bool) (Match, bool) {
+// the captions leave to see agrees but for cells beside them
+// (captionAgrees), the captioned evidence is kept on a best that is not
+// sure, for Resolve's agreeing lift (Match.captioned), and makes a match
+// of its own, scored captionAgreeScore, where the other evidence made
+// none: the keypoints left beside two lines of large letters (or on a
+// texture, which JPEG moves) are often too few for any rule on them, but
+// the pixels the letters leave agree cell for cell and colour for colour.
+func judgeCaptioned(q Query, c Candidate, best Match, found bool) (Match, bool) {
 	g := c.Geometry
 	if g == nil || g.Captioned == nil {
 		return best, found
@@ -158,7 +159,10 @@ func judgeCaptioned(c Candidate, best Match, found bool) (Match, bool) {
 	if s := captionedScore(*g); s > 0 && (!found || s > best.Score) {
 		return featuresMatch(c.Asset, s, *g.Captioned), true
 	}
-	if !captionAgrees(*g.Captioned) || found && best.Score >= SureScore {
+	if q.Pixels == nil || q.Pixels.Features == nil || c.Asset == nil || found && best.Score >= SureScore ||
+		!captionAgrees(*g.Captioned, q.Pixels.Features.Captions, func(r Rect) Rect {
+			return g.Captioned.Transform.rectToQuery(r, c.Asset.Width, c.Asset.Height, q.Pixels.Width, q.Pixels.Height)
+		}) {
 		return best, found
 	}
 	if !found {
@@ -176,6 +180,13 @@ const (
 	// captionAgreeCells is the least number of thumbnail cells the
 	// captions leave to compare: half the picture's.
 	captionAgreeCells = fingerprint.ThumbSide * fingerprint.ThumbSide / 2
+	// captionBesideMargin is how far beside the captions (their bounding
+	// box, in fractions of the query's sides) the cells off may lie: two
+	// thumbnail cells, the letters' tops and tails and the outline that
+	// the rows crossing the letters miss (fingerprint's finder), and the
+	// gap between two lines. captionBesideShare bounds their rectangle.
+	captionBesideMargin = 2.0 / fingerprint.ThumbSide
+	captionBesideShare  = 0.15
 	// captionAgreeScore is the top of the weak band: the pixels agree,
 	// but a sibling drawn from one template, whose differing part the
 	// captions hide, would agree as well; only the rest of the index
@@ -184,18 +195,58 @@ const (
 )
 
 // captionAgrees reports whether a verification judged with the query's
-// captions left out (c, a Geometry.Captioned) finds every cell they leave
-// to see agreeing: colours compared and none off, no luma cell off, the
-// cells correlating >= captionedFullCorrelation over every one of them
-// (>= captionAgreeCells) and >= sureCorrelation trimmed, the match
-// explaining >= wideOverlayQueryShare of the query (a caption is written over
-// a copy, not beside a picture set in a larger one). No floor is put on
-// the keypoints beyond the verification's own: the pixels, laid by the
-// transform they fit, agree cell for cell.
-func captionAgrees(c Geometry) bool {
-	return c.CaptionCells > 0 && c.Agrees && c.Occlusion == nil && c.ColorCells > 0 && c.ColorOff == 0 &&
-		c.Cells >= captionAgreeCells && c.FullCorrelation >= captionedFullCorrelation &&
-		c.Correlation >= sureCorrelation && c.QueryOverlap >= wideOverlayQueryShare
+// captions (caps) left out (c, a Geometry.Captioned) finds every cell
+// they leave to see agreeing, but cells beside them: colours compared, >=
+// captionAgreeCells cells left, correlating >= sureCorrelation trimmed,
+// the match explaining >= wideOverlayQueryShare of the query (a caption
+// is written over a copy, not beside a picture set in a larger one), and
+// either no cell off (luma or colour) with a full correlation >=
+// captionedFullCorrelation, or every cell off in one rectangle of at most
+// captionBesideShare of the cells, which toQuery lays (from the asset's
+// fractions to the query's) inside the captions' bounding box grown by
+// captionBesideMargin, outside which the rest agrees
+// (Occlusion.restAgrees). No floor is put on the keypoints beyond the
+// verification's own: the pixels, laid by the transform they fit, agree
+// cell for cell.
+func captionAgrees(c Geometry, caps []fingerprint.CaptionRect, toQuery func(Rect) Rect) bool {
+	if c.CaptionCells == 0 || len(caps) == 0 || c.ColorCells == 0 || c.Cells < captionAgreeCells ||
+		c.Correlation < sureCorrelation || c.QueryOverlap < wideOverlayQueryShare {
+		return false
+	}
+	o := c.Occlusion
+	if o == nil {
+		return c.Agrees && c.ColorOff == 0 && c.FullCorrelation >= captionedFullCorrelation
+	}
+	if o.Share > captionBesideShare || !o.restAgrees() {
+		return false
+	}
+	b := Rect{X0: 1, Y0: 1}
+	for _, r := range caps {
+		b.X0, b.Y0 = min(b.X0, float64(r.X0)), min(b.Y0, float64(r.Y0))
+		b.X1, b.Y1 = max(b.X1, float64(r.X1)), max(b.Y1, float64(r.Y1))
+	}
+	const eps = 1e-6
+	m := captionBesideMargin + eps
+	r := toQuery(o.Rect)
+	return r.X0 >= b.X0-m && r.Y0 >= b.Y0-m && r.X1 <= b.X1+m && r.Y1 <= b.Y1+m
+}
+
+// rectToQuery lays r, a rectangle of an aw x ah asset in fractions of its
+// sides, into a qw x qh query by t: the bounding box of its corners, in
+// fractions of the query's sides.
+func (t Transform) rectToQuery(r Rect, aw, ah, qw, qh int) Rect {
+	if aw <= 0 || ah <= 0 || qw <= 0 || qh <= 0 {
+		return r
+	}
+	z := cmplx.Rect(t.Scale, t.RotationDeg*math.Pi/180)
+	off := complex(t.OffsetX, t.OffsetY)
+	out := Rect{X0: math.Inf(1), Y0: math.Inf(1), X1: math.Inf(-1), Y1: math.Inf(-1)}
+	for _, p := range [4]complex128{complex(r.X0, r.Y0), complex(r.X1, r.Y0), complex(r.X0, r.Y1), complex(r.X1, r.Y1)} {
+		v := z*complex(real(p)*float64(aw), imag(p)*float64(ah)) + off
+		x, y := real(v)/float64(qw), imag(v)/float64(qh)
+		out.X0, out.Y0, out.X1, out.Y1 = min(out.X0, x), min(out.Y0, y), max(out.X1, x), max(out.Y1, y)
+	}
+	return out
 }
 
 // MinInsetFraction is the least share of the query a picture found set

@@ -406,7 +406,7 @@ func Judge(q Query, c Candidate) (Match, bool) {
 	}
 	// Under captions, as in the edited tier: a caption moves a copy's PDQ
 	// a little, so its copy is often a near-exact match.
-	m, _ = judgeCaptioned(c, m, true)
+	m, _ = judgeCaptioned(q, c, m, true)
 	if mc, ok := judgeCropped(q, c); ok && mc.Score > m.Score {
 		// The query laid on a window of the asset agrees cell for cell
 		// where the whole pictures laid on each other did not.

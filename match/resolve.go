@@ -62,7 +62,9 @@ import (
 //     (agreeScore): look-alikes that agree cell for cell
 //     with the query come in sets (a theme's sky and its mirror image,
 //     star polygons of nearby point counts), and the set matches
-//     together.
+//     together. So is, when no other lift applies, a match whose pixels
+//     and colours agree in every cell the query's captions leave to see
+//     (Match.captioned, captionAgrees), which then reports that evidence.
 
 // Reasons for a lift, as reported in Match.Alone.
 const (
@@ -598,16 +600,15 @@ func Resolve(ms []Match) {
 	wide := make([]bool, n)       // passed the rule's wide form: lifted only with no rival
 	aligned := make([]float64, n) // each match's alignedOverlayScore
 	stamped := make([]float64, n) // each match's stampScore
-	agree := make([]float64, n)   // each match's agreeScore, or its captioned form's
+	agree := make([]float64, n)   // each match's agreeScore
+	capAgree := make([]bool, n)   // agrees under the query's captions (Match.captioned)
 	for i := range ms {
 		clean[i] = ms[i].clean()
 		overlay[i], wide[i] = ms[i].overlayScore()
 		aligned[i] = ms[i].alignedOverlayScore()
 		stamped[i] = ms[i].stampScore()
 		agree[i] = ms[i].agreeScore()
-		if ms[i].captioned != nil && agree[i] == 0 {
-			agree[i] = SureScore
-		}
+		capAgree[i] = ms[i].captioned != nil
 	}
 	scores := make([]float64, n)
 	for i := range ms {
@@ -623,6 +624,10 @@ func Resolve(ms []Match) {
 		stampLift := false // the stamp form: one weak rival at most
 		if s := stamped[i]; s > lift {
 			lift, why, stampLift = s, AloneOverlay, true
+		}
+		captionLift := false // the agreeing lift on what the captions leave to see
+		if lift <= ms[i].Score && capAgree[i] {
+			lift, why, captionLift = SureScore, AloneAgrees, true
 		}
 		if lift <= ms[i].Score {
 			continue
@@ -644,7 +649,7 @@ func Resolve(ms []Match) {
 			strong = strong || ms[j].Score > weakRivalScore
 			unlike = unlike || wideLift && !ms[i].fainterRival(&ms[j])
 			overlaid = overlaid || overlay[j] > 0 || alignedLift && aligned[j] > 0 || stampLift && stamped[j] > 0 ||
-				why == AloneAgrees && agree[j] > 0
+				why == AloneAgrees && (agree[j] > 0 || capAgree[j])
 		}
 		var alone bool
 		switch {
@@ -665,7 +670,7 @@ func Resolve(ms []Match) {
 		if alone {
 			scores[i] = lift
 			ms[i].Alone = why
-			if why == AloneAgrees && ms[i].agreeScore() == 0 {
+			if captionLift {
 				// Lifted on what the query's captions leave to see.
 				ms[i].setGeometry(*ms[i].captioned)
 			}

@@ -233,8 +233,8 @@ type Match struct {
 	// an overlay (a caption, a logo: every differing cell in one
 	// Occlusion rectangle); AloneAgrees, every compared cell agrees (but
 	// a few or scattered luma cells) though few keypoints do, or every
-	// cell the query's captions leave to see does (CaptionCells). Empty
-	// when not lifted.
+	// cell the query's captions leave to see does but cells beside them
+	// (CaptionCells). Empty when not lifted.
 	Alone string `json:"alone,omitempty"`
 	// OutscoredBy is the Nid of the asset that explains the same part of
 	// the query better, when that capped this match's score (Resolve).
@@ -248,8 +248,9 @@ type Match struct {
 	colorCells int
 	// captioned is the verification judged with the query's captions
 	// left out (Geometry.Captioned) when every cell they leave to see
-	// agrees (captionAgrees) and m is not sure: Resolve lifts such a
-	// match as an agreeing copy, reporting that evidence.
+	// agrees, but cells beside them (captionAgrees), and m is not sure:
+	// Resolve may lift such a match as an agreeing copy, reporting that
+	// evidence.
 	captioned *Geometry
 }
 
